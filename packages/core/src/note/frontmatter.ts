@@ -1,0 +1,144 @@
+import { Document, isMap, isScalar, parseDocument, visit } from "yaml";
+import type { YAMLMap } from "yaml";
+import { ReverieError } from "../errors.js";
+import type { MemoryFrontmatter } from "./types.js";
+
+/** A Markdown file cut into its front-matter block and body, byte-exact: `open + yaml + close + body` is the file. */
+export interface FrontmatterSplit {
+  /** The opening delimiter line, with its line ending (and a BOM if the file had one). */
+  open: string;
+  yaml: string;
+  /** The closing delimiter line, with its line ending (empty string ending when at end of file). */
+  close: string;
+  body: string;
+}
+
+const OPEN = /^(\uFEFF?---[ \t]*\r?\n)/;
+const CLOSE = /^(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/m;
+
+/** Cuts `content` at its front-matter delimiters; `null` when the file has no front-matter block. */
+export function splitFrontmatter(content: string, path = "<memory>"): FrontmatterSplit | null {
+  const open = OPEN.exec(content)?.[1];
+  if (open === undefined) return null;
+  const rest = content.slice(open.length);
+  // An empty block (`---\n---\n`) closes on the very first line.
+  const close = CLOSE.exec(rest);
+  if (!close) {
+    throw new ReverieError(
+      "PARSE_ERROR",
+      `${path}:1: front-matter is opened with '---' but never closed. Add a line '---' after the YAML, or remove the first line if the file has no front-matter.`,
+      { path, line: 1 },
+    );
+  }
+  return {
+    open,
+    yaml: rest.slice(0, close.index),
+    close: close[0],
+    body: rest.slice(close.index + close[0].length),
+  };
+}
+
+/** Parses the YAML of a front-matter block into a plain object, reporting errors with the file's line number. */
+export function parseFrontmatterYaml(yaml: string, path: string): MemoryFrontmatter {
+  const doc = parseDocument(yaml);
+  const error = doc.errors[0];
+  if (error) {
+    // +1: the opening '---' is line 1 of the file, so YAML line 1 is file line 2.
+    const line = (error.linePos?.[0]?.line ?? 1) + 1;
+    const detail = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new ReverieError(
+      "PARSE_ERROR",
+      `${path}:${line}: front-matter is not valid YAML: ${detail}. Expected 'key: value' lines between the '---' delimiters, e.g. 'title: Use pnpm'.`,
+      { path, line, reason: detail },
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ReverieError(
+      "PARSE_ERROR",
+      `${path}:2: front-matter must be a mapping of keys (e.g. 'title: Use pnpm'), found a ${Array.isArray(value) ? "list" : typeof value}.`,
+      { path, line: 2 },
+    );
+  }
+  return value as MemoryFrontmatter;
+}
+
+/** Key order for front-matter reverie writes from scratch; keys it does not know follow in their own order. */
+const CANONICAL_ORDER = ["id", "title", "type", "key", "tags", "created", "updated", "sources", "verified", "trust"];
+
+function orderedKeys(keys: string[]): string[] {
+  const known = CANONICAL_ORDER.filter((k) => keys.includes(k));
+  return [...known, ...keys.filter((k) => !CANONICAL_ORDER.includes(k))];
+}
+
+/**
+ * One `key: value` entry as reverie writes it: provenance lists as one flow map per line
+ * (`- { session: ses_1, turn: 3 }`) and scalar lists inline (`[a, b]`), so diffs stay one
+ * line per source.
+ */
+export function stringifyEntry(key: string, value: unknown): string {
+  const doc = new Document({ [key]: value });
+  visit(doc, {
+    Map(_, node, path) {
+      if (path.length > 1) node.flow = true;
+    },
+    Seq(_, node) {
+      if (node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
+}
+
+/** Renders a complete front-matter block (delimiters included) for the given fields. */
+export function renderFrontmatter(frontmatter: MemoryFrontmatter): string {
+  const keys = orderedKeys(Object.keys(frontmatter).filter((k) => frontmatter[k] !== undefined));
+  return `---\n${keys.map((k) => stringifyEntry(k, frontmatter[k])).join("")}---\n`;
+}
+
+/** A change to front-matter: a key set to `undefined` is removed, any other value replaces or adds it. */
+export type FrontmatterPatch = { [K in keyof MemoryFrontmatter]?: MemoryFrontmatter[K] | undefined };
+
+/**
+ * Rewrites only the patched keys of a front-matter block. Every other top-level entry — its
+ * bytes, comments and quoting — is kept exactly, which is what lets people and other tools
+ * keep their own keys in a memory file.
+ */
+export function patchFrontmatterYaml(yaml: string, patch: FrontmatterPatch, path: string): string {
+  const doc = parseDocument(yaml, { prettyErrors: false });
+  if (doc.errors.length > 0) parseFrontmatterYaml(yaml, path); // throws the located error
+  const contents = doc.contents;
+  if (contents !== null && !isMap(contents)) parseFrontmatterYaml(yaml, path);
+  const items = contents ? (contents as YAMLMap).items : [];
+
+  const starts = items.map((item) => (item.key as { range?: [number, number, number] } | null)?.range?.[0] ?? 0);
+  const preamble = yaml.slice(0, starts[0] ?? yaml.length);
+  const segments = items.map((item, i) => ({
+    key: isScalar(item.key) ? String(item.key.value) : undefined,
+    text: yaml.slice(starts[i], starts[i + 1] ?? yaml.length),
+  }));
+
+  const pending = new Set(Object.keys(patch));
+  const out: string[] = [];
+  for (const segment of segments) {
+    if (segment.key === undefined || !pending.has(segment.key)) {
+      out.push(segment.text);
+      continue;
+    }
+    pending.delete(segment.key);
+    const value = patch[segment.key];
+    if (value === undefined) continue;
+    out.push(ensureNewline(stringifyEntry(segment.key, value)));
+  }
+  const last = out.length > 0 ? out[out.length - 1]! : preamble;
+  if (out.length > 0 && !last.endsWith("\n")) out[out.length - 1] = `${last}\n`;
+  for (const key of orderedKeys([...pending])) {
+    const value = patch[key];
+    if (value !== undefined) out.push(stringifyEntry(key, value));
+  }
+  return preamble + out.join("");
+}
+
+function ensureNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
