@@ -14,6 +14,11 @@ export interface SessionSource {
   path: string;
   /** Lowercase hex SHA-256 of the source file's bytes. */
   sha256: string;
+  /**
+   * The id the agent itself gave the session (Claude Code / Gemini CLI `sessionId`), when the
+   * source has one. Sessions that have it take their `ses_…` id from it (see `session-id.ts`).
+   */
+  nativeId?: string;
 }
 
 export interface SessionOutcome {
@@ -34,6 +39,8 @@ export interface SessionHeader {
   /** Working directory / project the agent ran in, when known. */
   cwd?: string;
   title?: string;
+  /** The model that produced the assistant turns (the first one seen), when the source names it. */
+  model?: string;
 }
 
 interface EventBase {
@@ -50,6 +57,8 @@ export interface MessageEvent extends EventBase {
   meta?: boolean;
   /** True for messages of a sidechain (sub-agent) conversation. */
   sidechain?: boolean;
+  /** True for user text typed while the agent was busy (Claude Code `queue-operation`). */
+  queued?: boolean;
 }
 
 /** A memory-tool command recognised inside a tool call (`memory_20250818` and the MCP `memory_*` tools). */

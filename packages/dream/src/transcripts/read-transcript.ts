@@ -1,0 +1,152 @@
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { ReverieError } from "@reverie/core";
+import { anthropicMessagesParser } from "./anthropic-messages.js";
+import { claudeCodeTextParser } from "./claude-code-text.js";
+import { claudeCodeParser } from "./claude-code.js";
+import { SessionCollector } from "./context.js";
+import type { BadLine, TranscriptCounts, TranscriptParser } from "./context.js";
+import { detect, readJson } from "./detect.js";
+import type { Detection } from "./detect.js";
+import { geminiCliParser } from "./gemini-cli.js";
+import { canceled, readLines } from "./line-reader.js";
+import { normalizedParser } from "./normalized.js";
+import { openaiChatParser } from "./openai-chat.js";
+import { sessionIdFor } from "./session-id.js";
+import { TranscriptFormats } from "./types.js";
+import type { Session, SessionEvent, SessionHeader, SessionOutcome, TranscriptFormat } from "./types.js";
+
+const PARSERS: Record<TranscriptFormat, TranscriptParser> = {
+  "claude-code": claudeCodeParser,
+  "claude-code-text": claudeCodeTextParser,
+  anthropic: anthropicMessagesParser,
+  openai: openaiChatParser,
+  "gemini-cli": geminiCliParser,
+  reverie: normalizedParser,
+};
+
+/** Options shared by every transcript reader. */
+export interface ReadTranscriptOptions {
+  /**
+   * The source format, or `"auto"` to detect it from the file's first bytes.
+   * @default "auto"
+   */
+  format?: "auto" | TranscriptFormat;
+  /**
+   * Fail on the first malformed line (PARSE_ERROR naming file and line) instead of skipping it
+   * and listing it in `badLines`. Strict is right for pipelines that must not lose a turn;
+   * lenient is right for real-world files, which are sometimes cut mid-line.
+   * @default false
+   */
+  strict?: boolean;
+  /** Stops reading between lines; the call rejects with CANCELED. */
+  signal?: AbortSignal;
+  /**
+   * JSON (non-JSONL) transcripts are read whole; larger files are refused (INVALID_INPUT).
+   * @default 268435456 (256 MiB)
+   */
+  maxJsonBytes?: number;
+}
+
+/** What reading one transcript file found, besides its events. */
+export interface TranscriptReport {
+  file: string;
+  format: TranscriptFormat;
+  counts: TranscriptCounts;
+  /** Unknown line types and how often each occurred (skipped, not errors). */
+  unknownTypes: Record<string, number>;
+  /** Malformed lines (at most 1,000 are listed; `counts.badLines` is exact). */
+  badLines: BadLine[];
+}
+
+/** The header and the report of a transcript that was read. */
+export interface TranscriptRead {
+  header: SessionHeader;
+  report: TranscriptReport;
+}
+
+/** A transcript turned into a session in memory. */
+export interface LoadedTranscript {
+  session: Session;
+  report: TranscriptReport;
+}
+
+/**
+ * Streams one transcript file as normalized events, in order, each with its `turn`: JSONL and
+ * text formats are read line by line in flat memory; JSON formats are read whole within
+ * `maxJsonBytes`. The header is returned at the end, because its id, time range and outcome are
+ * known only once the whole source (and its SHA-256) has been read.
+ * @throws ReverieError INVALID_INPUT (unknown format, file too large), NOT_FOUND, PARSE_ERROR
+ * (strict mode, or a JSON file that does not parse), CANCELED.
+ * @example
+ * const { header, report } = await readTranscript("session.jsonl", { onEvent: (e) => console.log(e.turn, e.type) });
+ */
+export async function readTranscript(
+  file: string,
+  options: ReadTranscriptOptions & { onEvent: (event: SessionEvent) => void | Promise<void> },
+): Promise<TranscriptRead> {
+  const detection = await resolveFormat(file, options);
+  const format = detection.format;
+  const collector = new SessionCollector(file, options.strict ?? false, options.onEvent, options.signal);
+  const parser = PARSERS[format];
+  let sha256: string;
+  if (parser.kind === "lines") {
+    const source = readLines(file, options.signal);
+    const reader = parser.create(collector);
+    for await (const raw of source.lines) await reader.line(raw);
+    await reader.end();
+    sha256 = source.sha256();
+  } else {
+    const json = detection.json ?? (await readJson(file, options.maxJsonBytes));
+    if (json === undefined) throw new ReverieError("INTERNAL", `readJson returned nothing for ${file}`);
+    if (options.signal?.aborted) throw canceled(file);
+    sha256 = createHash("sha256").update(json.bytes).digest("hex");
+    await parser.parse(json.value, collector);
+  }
+  const report: TranscriptReport = { file, format, counts: collector.counts, unknownTypes: collector.unknownTypes, badLines: collector.badLines };
+  return { header: collector.info.header ?? buildHeader(file, format, sha256, collector), report };
+}
+
+/**
+ * Reads one transcript file into a {@link Session} in memory, without writing anything — what a
+ * dream uses when it is given transcript files directly. Holds the whole session in memory; use
+ * {@link readTranscript} or `importTranscripts` for very large files.
+ * @example const { session } = await loadTranscript("conversation.json", { format: "anthropic" });
+ */
+export async function loadTranscript(file: string, options: ReadTranscriptOptions = {}): Promise<LoadedTranscript> {
+  const events: SessionEvent[] = [];
+  const { header, report } = await readTranscript(file, { ...options, onEvent: (event) => void events.push(event) });
+  return { session: { header, events }, report };
+}
+
+async function resolveFormat(file: string, options: ReadTranscriptOptions): Promise<Detection> {
+  const format = options.format ?? "auto";
+  if (format === "auto") return detect(file, options.maxJsonBytes === undefined ? {} : { maxJsonBytes: options.maxJsonBytes });
+  if (!TranscriptFormats.includes(format)) {
+    throw new ReverieError("INVALID_INPUT", `Unknown transcript format ${JSON.stringify(format)}; expected "auto" or one of ${TranscriptFormats.join(", ")}`, { format });
+  }
+  return { format };
+}
+
+function buildHeader(file: string, format: TranscriptFormat, sha256: string, collector: SessionCollector): SessionHeader {
+  const info = collector.info;
+  const { started, ended } = collector.timeRange();
+  const outcome: SessionOutcome =
+    collector.lastToolResultError === undefined
+      ? { status: "unknown" }
+      : collector.lastToolResultError
+        ? { status: "failure", detail: "the last tool call failed" }
+        : { status: "success", detail: "the last tool call succeeded" };
+  return {
+    type: "session",
+    id: sessionIdFor(format, sha256, info.nativeId),
+    ...(info.agent !== undefined && { agent: info.agent }),
+    ...(started !== undefined && { started }),
+    ...(ended !== undefined && { ended }),
+    source: { format, path: resolve(file), sha256, ...(info.nativeId !== undefined && { nativeId: info.nativeId }) },
+    outcome: info.outcome ?? outcome,
+    ...(info.cwd !== undefined && { cwd: info.cwd }),
+    ...(info.title !== undefined && { title: info.title }),
+    ...(info.model !== undefined && { model: info.model }),
+  };
+}
