@@ -19,5 +19,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    setupFiles: [fileURLToPath(new URL("./packages/test-utils/src/setup.ts", import.meta.url))],
   },
 });

@@ -7,3 +7,33 @@ export type { Note, MemoryFrontmatter, MemorySource, MemoryVerification, Trust }
 export { parseNote, renderNote, updateNote, noteTitle, decodeUtf8 } from "./note/parse.js";
 export { splitFrontmatter } from "./note/frontmatter.js";
 export type { FrontmatterPatch, FrontmatterSplit } from "./note/frontmatter.js";
+export { openMemory } from "./memory/memory.js";
+export type {
+  Memory,
+  MemoryFile,
+  MemoryEntry,
+  HistoryEntry,
+  OpenMemoryOptions,
+  MutationOptions,
+  WriteOptions,
+  WriteResult,
+  RemoveResult,
+  RenameResult,
+} from "./memory/memory.js";
+export { initMemory } from "./memory/init-memory.js";
+export type { InitMemoryOptions } from "./memory/init-memory.js";
+export type { Scope, Resolved } from "./memory/scopes.js";
+export type { Attribution } from "./memory/stamp.js";
+export { isoSeconds } from "./memory/stamp.js";
+export { loadConfig, CONFIG_PATH } from "./config.js";
+export type { MemoryConfig, MountConfig, MountAccess } from "./config.js";
+export { normalizeMemoryPath, normalizeMemoryFilePath } from "./paths.js";
+export { acquireLock } from "./lock.js";
+export type { LockHandle, LockOptions } from "./lock.js";
+export { runGit } from "./git/exec-git.js";
+export type { GitRunOptions, GitResult } from "./git/exec-git.js";
+export { openRepo, initRepo, repoTopLevel, agentIdentity, DEFAULT_IDENTITY } from "./git/repo.js";
+export type { GitRepo, CommitInfo, CommitMessage, ChangedPath, Identity } from "./git/repo.js";
+export { formatTrailers, parseTrailers } from "./git/trailers.js";
+export type { Trailers } from "./git/trailers.js";
+export { listMarkdownFiles } from "./memory/walk.js";

@@ -43,8 +43,10 @@ export function parseFrontmatterYaml(yaml: string, path: string): MemoryFrontmat
   const doc = parseDocument(yaml);
   const error = doc.errors[0];
   if (error) {
-    // +1: the opening '---' is line 1 of the file, so YAML line 1 is file line 2.
-    const line = (error.linePos?.[0]?.line ?? 1) + 1;
+    // yaml reports an unclosed bracket or quote at the end of input; point at the last YAML
+    // line instead of the closing delimiter. +1: the opening '---' is line 1 of the file.
+    const lastLine = Math.max(1, yaml.replace(/\n$/, "").split("\n").length);
+    const line = Math.min(error.linePos?.[0]?.line ?? 1, lastLine) + 1;
     const detail = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     throw new ReverieError(
       "PARSE_ERROR",

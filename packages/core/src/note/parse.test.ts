@@ -39,7 +39,7 @@ describe("parseNote", () => {
 
   it("reports malformed YAML with the file's line number", () => {
     expect(() => parseNote("bad.md", "---\ntitle: ok\ntags: [a, b\n---\nbody\n")).toThrowError(
-      expect.objectContaining({ code: "PARSE_ERROR", data: expect.objectContaining({ path: "bad.md", line: 4 }) }),
+      expect.objectContaining({ code: "PARSE_ERROR", data: expect.objectContaining({ path: "bad.md", line: 3 }) }),
     );
   });
 

@@ -1,6 +1,7 @@
 /** Provenance of a memory: which session turn it came from (DESIGN §2). */
 export interface MemorySource {
-  session: string;
+  /** Absent when an agent or person wrote it outside any recorded session. */
+  session?: string;
   turn?: number;
   at?: string;
   agent?: string;

@@ -1,0 +1,137 @@
+import { runGit, type GitResult, type GitRunOptions } from "./exec-git.js";
+import { formatTrailers, parseTrailers, type Trailers } from "./trailers.js";
+
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+/** Who commits when the machine has no git identity (agents often run in bare containers). */
+export const DEFAULT_IDENTITY: Identity = { name: "reverie", email: "reverie@localhost" };
+
+/** The author identity of an agent: its name, at a reserved domain so it is never mistaken for a person's address. */
+export function agentIdentity(agent: string): Identity {
+  const local = agent.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "agent";
+  return { name: agent, email: `${local}@agents.reverie.invalid` };
+}
+
+export interface CommitMessage {
+  subject: string;
+  body?: string;
+  trailers: Trailers;
+}
+
+export interface ChangedPath {
+  status: "A" | "M" | "D" | "R" | "C" | "T";
+  path: string;
+  /** The old path of a rename or copy. */
+  from?: string;
+}
+
+export interface CommitInfo {
+  commit: string;
+  author: Identity;
+  /** ISO-8601 author date. */
+  date: string;
+  subject: string;
+  trailers: Trailers;
+  paths: ChangedPath[];
+}
+
+/** A git repository as reverie uses it; every method runs git in `dir`. */
+export interface GitRepo {
+  readonly dir: string;
+  run(args: readonly string[], options?: GitRunOptions): Promise<GitResult>;
+  /** The commit HEAD points at, or `null` in a repository with no commits. */
+  head(): Promise<string | null>;
+  /** Stages exactly `paths` (adds, edits, deletions) and commits only them; returns the new commit id. */
+  commitPaths(paths: readonly string[], message: CommitMessage, author?: Identity): Promise<string>;
+  /** Puts the index entries of `paths` back to HEAD's, after a failed commit. */
+  unstage(paths: readonly string[]): Promise<void>;
+  log(options?: { path?: string; limit?: number; ref?: string }): Promise<CommitInfo[]>;
+  /** A file's text at a commit, or `null` if it does not exist there. */
+  readAt(rev: string, path: string): Promise<string | null>;
+}
+
+/**
+ * Opens the repository at `dir` (which must be its top level). Commits use the user's own git
+ * identity, signing and hooks when configured; only a missing identity is filled in.
+ */
+export async function openRepo(dir: string): Promise<GitRepo> {
+  const configured = await runGit(dir, ["config", "--get-regexp", "^user\\.(name|email)$"], { okCodes: [1] });
+  const hasName = /^user\.name /m.test(configured.stdout);
+  const hasEmail = /^user\.email /m.test(configured.stdout);
+  const identityEnv: Record<string, string> = {};
+  if (!hasName) Object.assign(identityEnv, { GIT_COMMITTER_NAME: DEFAULT_IDENTITY.name, GIT_AUTHOR_NAME: DEFAULT_IDENTITY.name });
+  if (!hasEmail) Object.assign(identityEnv, { GIT_COMMITTER_EMAIL: DEFAULT_IDENTITY.email, GIT_AUTHOR_EMAIL: DEFAULT_IDENTITY.email });
+
+  const run = (args: readonly string[], options: GitRunOptions = {}) =>
+    runGit(dir, args, { ...options, env: { ...identityEnv, ...options.env } });
+
+  const repo: GitRepo = {
+    dir,
+    run,
+    async head() {
+      const result = await run(["rev-parse", "--verify", "-q", "HEAD"], { okCodes: [1] });
+      return result.code === 0 ? result.stdout.trim() : null;
+    },
+    async commitPaths(paths, message, author) {
+      await run(["add", "-A", "--", ...paths]);
+      const args = ["commit", "-q", "-m", message.subject];
+      if (message.body) args.push("-m", message.body);
+      const trailers = formatTrailers(message.trailers);
+      if (trailers) args.push("-m", trailers);
+      if (author) args.push(`--author=${author.name} <${author.email}>`);
+      await run([...args, "--", ...paths]);
+      return (await run(["rev-parse", "HEAD"])).stdout.trim();
+    },
+    async unstage(paths) {
+      const head = await repo.head();
+      if (head) await run(["reset", "-q", "HEAD", "--", ...paths], { okCodes: [1] });
+      else await run(["rm", "-q", "--cached", "--ignore-unmatch", "--", ...paths]);
+    },
+    async log(options = {}) {
+      const args = ["log", "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f%(trailers:only,unfold)%x1d", "--name-status", "-M"];
+      if (options.limit !== undefined) args.push(`-n${options.limit}`);
+      args.push(options.ref ?? "HEAD");
+      if (options.path !== undefined) args.push("--follow", "--", options.path);
+      const result = await run(args, { okCodes: [128] });
+      if (result.code !== 0) return []; // no commits yet
+      return result.stdout
+        .split("\x1e")
+        .filter((record) => record.trim() !== "")
+        .map(parseLogRecord);
+    },
+    async readAt(rev, path) {
+      const result = await run(["cat-file", "blob", `${rev}:${path}`], { okCodes: [128] });
+      return result.code === 0 ? result.stdout : null;
+    },
+  };
+  return repo;
+}
+
+function parseLogRecord(record: string): CommitInfo {
+  const [head = "", changes = ""] = record.split("\x1d");
+  const [commit = "", name = "", email = "", date = "", subject = "", trailers = ""] = head.split("\x1f");
+  const paths: ChangedPath[] = [];
+  for (const line of changes.split("\n")) {
+    const [status, first, second] = line.split("\t");
+    if (!status || !first) continue;
+    const kind = status[0] as ChangedPath["status"];
+    paths.push(second !== undefined ? { status: kind, path: second, from: first } : { status: kind, path: first });
+  }
+  return { commit, author: { name, email }, date, subject, trailers: parseTrailers(trailers), paths };
+}
+
+/** Creates a repository at `dir` on the user's default branch (`main` unless they configured another). */
+export async function initRepo(dir: string): Promise<void> {
+  const configured = await runGit(dir, ["config", "--get", "init.defaultBranch"], { okCodes: [1] });
+  const branch = configured.stdout.trim() || "main";
+  await runGit(dir, ["init", "-q", `--initial-branch=${branch}`]);
+}
+
+/** The top level of the work tree containing `dir`, or `null` when `dir` is not inside one. */
+export async function repoTopLevel(dir: string): Promise<string | null> {
+  const result = await runGit(dir, ["rev-parse", "--show-toplevel"], { okCodes: [128] });
+  return result.code === 0 ? result.stdout.trim() : null;
+}

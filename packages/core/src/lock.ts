@@ -1,0 +1,104 @@
+import { hostname } from "node:os";
+import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { randomBytes } from "node:crypto";
+import { ReverieError } from "./errors.js";
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  at: string;
+  token: string;
+}
+
+/** A held lock; `release` is idempotent. */
+export interface LockHandle {
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** How long to wait for another process to finish. @default 15000 */
+  timeoutMs?: number;
+}
+
+/**
+ * A cross-process mutex on a file created with O_EXCL. A lock whose owner process is gone
+ * (same host, dead pid) is taken over, so a killed writer never wedges the memory; a live
+ * owner is waited for, then reported with its pid.
+ */
+export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<LockHandle> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const me: LockOwner = { pid: process.pid, host: hostname(), at: new Date().toISOString(), token: randomBytes(8).toString("hex") };
+  const deadline = Date.now() + timeoutMs;
+  let delay = 2;
+  await mkdir(dirname(lockPath), { recursive: true });
+  for (;;) {
+    try {
+      const handle = await open(lockPath, "wx");
+      try {
+        await handle.writeFile(JSON.stringify(me));
+      } finally {
+        await handle.close();
+      }
+      return { release: () => releaseLock(lockPath, me.token) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = await readOwner(lockPath);
+    if (owner && isDead(owner)) {
+      await takeOverStale(lockPath, owner);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.at}` : "another process";
+      throw new ReverieError(
+        "LOCKED",
+        `The memory is locked by ${who} (${lockPath}). Wait for it to finish and try again; if that process is gone, delete ${lockPath}.`,
+        { lockPath, owner },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+async function readOwner(lockPath: string): Promise<LockOwner | null> {
+  try {
+    return JSON.parse(await readFile(lockPath, "utf8")) as LockOwner;
+  } catch {
+    // Mid-write by its creator, or just released: treat as live and look again.
+    return null;
+  }
+}
+
+function isDead(owner: LockOwner): boolean {
+  if (owner.host !== hostname() || !Number.isInteger(owner.pid)) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Moves the stale file aside before deleting it so two processes taking over at once cannot
+ * delete a lock the other has just created; if what was moved aside turns out to be fresh,
+ * it is put back.
+ */
+async function takeOverStale(lockPath: string, stale: LockOwner): Promise<void> {
+  const aside = `${lockPath}.stale-${randomBytes(6).toString("hex")}`;
+  try {
+    await rename(lockPath, aside);
+  } catch {
+    return;
+  }
+  const moved = await readOwner(aside);
+  if (moved && moved.token !== stale.token) await link(aside, lockPath).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+}
+
+async function releaseLock(lockPath: string, token: string): Promise<void> {
+  const owner = await readOwner(lockPath);
+  if (owner?.token === token) await unlink(lockPath).catch(() => undefined);
+}

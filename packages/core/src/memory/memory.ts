@@ -1,0 +1,407 @@
+import { readFile, realpath, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { loadConfig, type MemoryConfig } from "../config.js";
+import { ReverieError, truncateForMessage } from "../errors.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { contentHash, isContentHash } from "../hash.js";
+import { agentIdentity, openRepo, repoTopLevel, type CommitInfo, type GitRepo } from "../git/repo.js";
+import { acquireLock } from "../lock.js";
+import { decodeUtf8, noteTitle, parseNote } from "../note/parse.js";
+import type { Note } from "../note/types.js";
+import { assertContained, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
+import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
+import { listMarkdownFiles } from "./walk.js";
+
+export interface OpenMemoryOptions extends Attribution {
+  /** How long a write waits for another process holding the memory's lock. @default 15000 */
+  lockTimeoutMs?: number;
+  /** The time written into `created`/`updated`; injectable for reproducible tests. @default () => new Date() */
+  clock?: () => Date;
+}
+
+/** Per-call attribution and preconditions of a mutation. */
+export interface MutationOptions extends Attribution {
+  /**
+   * The content hash the file must have now (lowercase hex SHA-256 of its bytes). A mismatch
+   * is a `CONFLICT` and nothing is written; `null` means the file must not exist yet.
+   */
+  expectHash?: string | null;
+}
+
+export interface WriteOptions extends MutationOptions {
+  /**
+   * Add `id`, `created`/`updated` and a `sources` entry to the front-matter. Off writes the
+   * bytes exactly as given.
+   * @default true
+   */
+  stamp?: boolean;
+}
+
+/** A memory file as read, with where it lives. */
+export interface MemoryFile extends Note {
+  title: string;
+  /** The mount it belongs to ("" for the memory folder itself). */
+  mount: string;
+  readOnly: boolean;
+}
+
+export interface WriteResult {
+  path: string;
+  op: "create" | "update" | "unchanged";
+  sha256: string;
+  previousSha256: string | null;
+  /** The commit that recorded the write; `null` when nothing changed. */
+  commit: string | null;
+}
+
+export interface RemoveResult {
+  path: string;
+  previousSha256: string;
+  commit: string;
+}
+
+export interface RenameResult {
+  from: string;
+  to: string;
+  sha256: string;
+  commit: string;
+}
+
+export interface MemoryEntry {
+  path: string;
+  title: string;
+  type?: string;
+  key?: string;
+  size: number;
+  mount: string;
+  /** Why the file could not be parsed, if it could not (it is still listed). */
+  problem?: string;
+}
+
+/** One commit touching the memory, with the attribution from its trailers. */
+export interface HistoryEntry {
+  commit: string;
+  date: string;
+  author: string;
+  op?: string;
+  agent?: string;
+  session?: string;
+  dream?: string;
+  dreamOp?: string;
+  evidence?: string;
+  subject: string;
+  paths: CommitInfo["paths"];
+}
+
+/** An open memory folder: read, write, list, history. Every mutation is one attributed git commit. */
+export interface Memory {
+  readonly dir: string;
+  readonly config: MemoryConfig;
+  /** The memory folder and its mounts. */
+  readonly scopes: readonly Scope[];
+  /** The memory folder's own repository. */
+  readonly repo: GitRepo;
+  resolve(path: string): Resolved;
+  read(path: string): Promise<MemoryFile>;
+  exists(path: string): Promise<boolean>;
+  write(path: string, content: string, options?: WriteOptions): Promise<WriteResult>;
+  remove(path: string, options?: MutationOptions): Promise<RemoveResult>;
+  rename(from: string, to: string, options?: MutationOptions): Promise<RenameResult>;
+  list(prefix?: string): Promise<MemoryEntry[]>;
+  history(path?: string, options?: { limit?: number }): Promise<HistoryEntry[]>;
+}
+
+/**
+ * Opens a memory folder made by `initMemory` (or cloned from one).
+ * @throws ReverieError `NOT_A_MEMORY` when the folder is missing, not a git repository, or has no `.reverie/config.yaml`.
+ * @example
+ * const memory = await openMemory("./memory", { agent: "coder-1" });
+ * await memory.write("prefs/pm.md", "Use pnpm, not npm.\n", { session: "ses_1" });
+ */
+export async function openMemory(dir: string, options: OpenMemoryOptions = {}): Promise<Memory> {
+  const root = await realFolder(dir);
+  const top = await repoTopLevel(root);
+  if (top === null || (await realpath(top)) !== root) {
+    throw new ReverieError(
+      "NOT_A_MEMORY",
+      `${dir} is not a reverie memory folder: it is not ${top === null ? "a git repository" : `the top of its git repository (that is ${top})`}. Create a memory with: reverie init ${dir}`,
+      { dir },
+    );
+  }
+  const config = await loadConfig(root);
+  const repo = await openRepo(root);
+  const scopes: Scope[] = [{ prefix: "", dir: root, access: "read_write", repo }];
+  for (const mount of config.mounts) {
+    const mountDir = await realFolder(mount.dir, `mount '${mount.path}'`);
+    const mountTop = mount.access === "read_write" ? await repoTopLevel(mountDir) : null;
+    if (mount.access === "read_write" && (mountTop === null || (await realpath(mountTop)) !== mountDir)) {
+      throw new ReverieError(
+        "NOT_A_MEMORY",
+        `The read_write mount '${mount.path}' (${mountDir}) is not the top of a git repository, so writes there could not be committed. Run: reverie init ${mountDir} — or mount it read_only.`,
+        { dir: mountDir, mount: mount.path },
+      );
+    }
+    scopes.push(mountScope(mount, mountDir, mountTop ? await openRepo(mountDir) : undefined));
+  }
+  return createMemory(root, config, repo, scopes, options);
+}
+
+async function realFolder(dir: string, what = "memory folder"): Promise<string> {
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) {
+    throw new ReverieError(
+      "NOT_A_MEMORY",
+      `No ${what} at ${dir}${info ? " (it is a file)" : ""}. ${what === "memory folder" ? `Create one with: reverie init ${dir}` : "Fix the mount's dir in .reverie/config.yaml."}`,
+      { dir },
+    );
+  }
+  return realpath(dir);
+}
+
+function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes: Scope[], options: OpenMemoryOptions): Memory {
+  const clock = options.clock ?? (() => new Date());
+  const resolve = (path: string, what?: string) => resolveIn(scopes, path, what);
+
+  async function readBytes(target: Resolved): Promise<Uint8Array | null> {
+    await assertContained(target);
+    try {
+      return await readFile(target.abs);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return null;
+      if (code === "EISDIR") {
+        throw new ReverieError("INVALID_PATH", `${target.path} is a folder, not a memory file.`, { path: target.path });
+      }
+      throw error;
+    }
+  }
+
+  async function readNote(target: Resolved): Promise<Note | null> {
+    const bytes = await readBytes(target);
+    return bytes === null ? null : parseNote(target.path, decodeUtf8(bytes, target.path));
+  }
+
+  function notFound(path: string): ReverieError {
+    return new ReverieError("NOT_FOUND", `No memory at ${path}. List what exists with: reverie ls`, { path });
+  }
+
+  function checkExpected(path: string, expected: string | null | undefined, currentHash: string | null): void {
+    if (expected === undefined) return;
+    if (expected !== null && !isContentHash(expected)) {
+      throw new ReverieError(
+        "INVALID_INPUT",
+        `Invalid expected hash ${truncateForMessage(expected)}: use the 64 lowercase hex digits of the file's SHA-256, as printed by 'reverie read ${path} --json' (sha256).`,
+        { path, expectHash: expected },
+      );
+    }
+    if (expected === currentHash) return;
+    const now = currentHash === null ? "the file does not exist" : `its current hash is ${currentHash}`;
+    const wanted = expected === null ? "it not to exist" : `hash ${expected}`;
+    throw new ReverieError(
+      "CONFLICT",
+      `${path} has changed: expected ${wanted}, but ${now}. Nothing was written. Read it again (reverie read ${path} --json) and retry with --expect-hash set to its current sha256.`,
+      { path, expected, current: currentHash },
+    );
+  }
+
+  /** Runs `fn` holding the scope's cross-process lock, so commits never interleave. */
+  async function locked<T>(scope: Scope, fn: () => Promise<T>): Promise<T> {
+    const handle = await acquireLock(join(scope.dir, ".reverie", "lock"), options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs });
+    try {
+      return await fn();
+    } finally {
+      await handle.release();
+    }
+  }
+
+  function attribution(call: Attribution): Attribution {
+    const agent = call.agent ?? options.agent;
+    const session = call.session ?? options.session;
+    return { ...(agent ? { agent } : {}), ...(session ? { session } : {}) };
+  }
+
+  function trailers(op: string, who: Attribution): Record<string, string> {
+    return { "Memory-Op": op, ...(who.agent ? { Agent: who.agent } : {}), ...(who.session ? { Session: who.session } : {}) };
+  }
+
+  /**
+   * Commits `rels` in the scope; if the commit fails (a hook refuses it, git breaks), the
+   * files are put back as they were so a failed command leaves the folder unchanged.
+   */
+  async function commitOrRestore(
+    scope: Scope,
+    restore: Array<{ abs: string; bytes: Uint8Array | null }>,
+    rels: string[],
+    subject: string,
+    op: string,
+    who: Attribution,
+  ): Promise<string> {
+    const scopeRepo = scope.repo!;
+    try {
+      return await scopeRepo.commitPaths(rels, { subject, trailers: trailers(op, who) }, who.agent ? agentIdentity(who.agent) : undefined);
+    } catch (error) {
+      for (const file of restore) {
+        if (file.bytes === null) await rm(file.abs, { force: true });
+        else await writeFileAtomic(file.abs, file.bytes);
+      }
+      await scopeRepo.unstage(rels).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  const memory: Memory = {
+    dir: root,
+    config,
+    scopes,
+    repo,
+    resolve: (path) => resolve(path),
+
+    async read(path) {
+      const target = resolve(path);
+      const note = await readNote(target);
+      if (!note) throw notFound(target.path);
+      return { ...note, title: noteTitle(note), mount: target.scope.prefix, readOnly: target.scope.access === "read_only" };
+    },
+
+    async exists(path) {
+      return (await readBytes(resolve(path))) !== null;
+    },
+
+    async write(path, content, call = {}) {
+      const target = resolve(path);
+      assertWritable(target);
+      const who = attribution(call);
+      return locked(target.scope, async () => {
+        const bytes = await readBytes(target);
+        const currentHash = bytes === null ? null : contentHash(bytes);
+        checkExpected(target.path, call.expectHash, currentHash);
+        const existing = bytes === null ? null : parseNote(target.path, decodeUtf8(bytes, target.path));
+        const text = call.stamp === false ? content : stampContent(target.path, content, existing, who, clock());
+        if (call.stamp === false) parseNote(target.path, text); // refuse malformed front-matter before it lands
+        const sha256 = contentHash(text);
+        if (sha256 === currentHash) return { path: target.path, op: "unchanged", sha256, previousSha256: currentHash, commit: null };
+        const op = bytes === null ? "create" : "update";
+        await writeFileAtomic(target.abs, text);
+        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: ${op} ${target.path}`, op, who);
+        return { path: target.path, op, sha256, previousSha256: currentHash, commit };
+      });
+    },
+
+    async remove(path, call = {}) {
+      const target = resolve(path);
+      assertWritable(target);
+      const who = attribution(call);
+      return locked(target.scope, async () => {
+        const bytes = await readBytes(target);
+        if (bytes === null && call.expectHash === undefined) throw notFound(target.path);
+        const currentHash = bytes === null ? null : contentHash(bytes);
+        checkExpected(target.path, call.expectHash, currentHash);
+        if (bytes === null || currentHash === null) throw notFound(target.path);
+        await rm(target.abs);
+        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: delete ${target.path}`, "delete", who);
+        return { path: target.path, previousSha256: currentHash, commit };
+      });
+    },
+
+    async rename(fromPath, toPath, call = {}) {
+      const from = resolve(fromPath, "source path");
+      const to = resolve(toPath, "destination path");
+      assertWritable(from);
+      assertWritable(to);
+      if (from.scope !== to.scope) {
+        throw new ReverieError(
+          "INVALID_PATH",
+          `Cannot move ${from.path} to ${to.path}: they are in different mounts, which are different git repositories. Copy it with write, then rm the original.`,
+          { from: from.path, to: to.path },
+        );
+      }
+      const who = attribution(call);
+      return locked(from.scope, async () => {
+        const bytes = await readBytes(from);
+        if (bytes === null) throw notFound(from.path);
+        const currentHash = contentHash(bytes);
+        checkExpected(from.path, call.expectHash, currentHash);
+        if (from.abs === to.abs) throw new ReverieError("INVALID_PATH", `${from.path} and ${to.path} are the same file.`, { from: from.path, to: to.path });
+        await assertContained(to);
+        if ((await readBytes(to)) !== null) {
+          throw new ReverieError("ALREADY_EXISTS", `Cannot move ${from.path}: ${to.path} already exists. Remove it first or choose another name.`, {
+            from: from.path,
+            to: to.path,
+          });
+        }
+        await writeFileAtomic(to.abs, bytes);
+        await rm(from.abs);
+        const commit = await commitOrRestore(
+          from.scope,
+          [
+            { abs: from.abs, bytes },
+            { abs: to.abs, bytes: null },
+          ],
+          [from.rel, to.rel],
+          `memory: rename ${from.path} -> ${to.path}`,
+          "rename",
+          who,
+        );
+        return { from: from.path, to: to.path, sha256: currentHash, commit };
+      });
+    },
+
+    async list(prefix) {
+      const wanted = prefix === undefined || prefix === "" ? "" : prefix.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+      const entries: MemoryEntry[] = [];
+      for (const scope of scopes) {
+        for (const rel of await listMarkdownFiles(scope.dir)) {
+          const path = namespacePath(scope, rel);
+          if (wanted && path !== wanted && !path.startsWith(`${wanted}/`)) continue;
+          const bytes = await readFile(join(scope.dir, rel));
+          const entry: MemoryEntry = { path, title: "", size: bytes.length, mount: scope.prefix };
+          try {
+            const note = parseNote(path, decodeUtf8(bytes, path));
+            entry.title = noteTitle(note);
+            if (typeof note.frontmatter.type === "string") entry.type = note.frontmatter.type;
+            if (typeof note.frontmatter.key === "string") entry.key = note.frontmatter.key;
+          } catch (error) {
+            entry.title = noteTitle({ path, frontmatter: {}, body: "" });
+            entry.problem = (error as Error).message;
+          }
+          entries.push(entry);
+        }
+      }
+      return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+
+    async history(path, historyOptions = {}) {
+      const target = path === undefined ? null : resolve(path);
+      const scope = target?.scope ?? scopes[0]!;
+      if (!scope.repo) return [];
+      const commits = await scope.repo.log({
+        ...(target ? { path: target.rel } : {}),
+        ...(historyOptions.limit !== undefined ? { limit: historyOptions.limit } : {}),
+      });
+      return commits.map((c) => toHistoryEntry(c, scope));
+    },
+  };
+  return memory;
+}
+
+function toHistoryEntry(c: CommitInfo, scope: Scope): HistoryEntry {
+  const t = c.trailers;
+  const optional = (key: string, value: string | undefined) => (value === undefined ? {} : { [key]: value });
+  return {
+    commit: c.commit,
+    date: isoSeconds(new Date(c.date)),
+    author: c.author.name,
+    ...optional("op", t["Memory-Op"] ?? (t["Dream-Op"] ? "dream" : undefined)),
+    ...optional("agent", t.Agent),
+    ...optional("session", t.Session),
+    ...optional("dream", t.Dream),
+    ...optional("dreamOp", t["Dream-Op"]),
+    ...optional("evidence", t.Evidence),
+    subject: c.subject,
+    paths: c.paths.map((p) => ({
+      ...p,
+      path: namespacePath(scope, p.path),
+      ...(p.from ? { from: namespacePath(scope, p.from) } : {}),
+    })),
+  };
+}

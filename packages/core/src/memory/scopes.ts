@@ -1,0 +1,89 @@
+import { lstat, realpath } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { MountAccess, MountConfig } from "../config.js";
+import { ReverieError, truncateForMessage } from "../errors.js";
+import type { GitRepo } from "../git/repo.js";
+import { isInside, normalizeMemoryFilePath } from "../paths.js";
+
+/** A folder in the memory's namespace: the memory itself (prefix "") or a mount. */
+export interface Scope {
+  /** Namespace prefix, "" for the memory folder itself. */
+  prefix: string;
+  /** Absolute, symlink-resolved folder. */
+  dir: string;
+  access: MountAccess;
+  /** The scope's git repository; absent for a read-only mount that is a plain folder. */
+  repo?: GitRepo;
+}
+
+/** A memory path resolved to the scope that holds it. */
+export interface Resolved {
+  scope: Scope;
+  /** The namespace path, e.g. `org/policies/x.md`. */
+  path: string;
+  /** The path inside the scope's folder (and its repository), e.g. `policies/x.md`. */
+  rel: string;
+  abs: string;
+}
+
+/** Maps a namespace path to its scope: the longest mount prefix wins, else the memory itself. */
+export function resolveIn(scopes: readonly Scope[], input: string, what = "path"): Resolved {
+  const path = normalizeMemoryFilePath(input, what);
+  let best = scopes.find((s) => s.prefix === "")!;
+  for (const scope of scopes) {
+    if (scope.prefix !== "" && path.startsWith(`${scope.prefix}/`) && scope.prefix.length > best.prefix.length) best = scope;
+  }
+  const rel = best.prefix === "" ? path : path.slice(best.prefix.length + 1);
+  return { scope: best, path, rel, abs: join(best.dir, rel) };
+}
+
+/** The namespace path of a file found in a scope's folder. */
+export function namespacePath(scope: Scope, rel: string): string {
+  return scope.prefix === "" ? rel : `${scope.prefix}/${rel}`;
+}
+
+/** Refuses writes into read-only mounts. */
+export function assertWritable(target: Resolved): void {
+  if (target.scope.access === "read_only" || !target.scope.repo) {
+    throw new ReverieError(
+      "READ_ONLY",
+      `${target.path} is in the read-only mount '${target.scope.prefix}' (${target.scope.dir}). Write it somewhere outside ${target.scope.prefix}/, or set access: read_write for that mount in .reverie/config.yaml.`,
+      { path: target.path, mount: target.scope.prefix },
+    );
+  }
+}
+
+/**
+ * Refuses a path whose parent folders (or the file itself, if it is a link) resolve outside
+ * the scope — a symlink planted in the folder must not let a write or read escape it.
+ */
+export async function assertContained(target: Resolved): Promise<void> {
+  const escape = (): never => {
+    throw new ReverieError(
+      "INVALID_PATH",
+      `Invalid path ${truncateForMessage(target.path)}: it goes through a symbolic link that leaves the memory folder (${target.scope.dir}). Remove the link or use a path inside the folder.`,
+      { path: target.path },
+    );
+  };
+  let existing = dirname(target.abs);
+  for (;;) {
+    try {
+      const real = await realpath(existing);
+      if (!isInside(target.scope.dir, real)) escape();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || existing === target.scope.dir) throw error;
+      existing = dirname(existing);
+    }
+  }
+  const stat = await lstat(target.abs).catch(() => null);
+  if (stat?.isSymbolicLink()) {
+    const real = await realpath(target.abs).catch(() => null);
+    if (real === null || !isInside(target.scope.dir, real)) escape();
+  }
+}
+
+/** Builds the scopes of a memory from its folder and its configured mounts. */
+export function mountScope(mount: MountConfig, dir: string, repo: GitRepo | undefined): Scope {
+  return { prefix: mount.path, dir, access: mount.access, ...(repo ? { repo } : {}) };
+}
