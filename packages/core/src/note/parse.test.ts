@@ -101,10 +101,12 @@ New.
 });
 
 describe("noteTitle", () => {
-  it("prefers the front-matter title, then the first heading, then the file name", () => {
+  it("prefers the front-matter title, then the first heading, then the first line, then the file name", () => {
     expect(noteTitle(parseNote("a/b.md", SAMPLE))).toBe("Use pnpm, not npm");
     expect(noteTitle(parseNote("a/b.md", "intro\n## Deploy steps ##\n"))).toBe("Deploy steps");
-    expect(noteTitle(parseNote("a/deploy-notes.md", "no heading"))).toBe("deploy-notes");
+    expect(noteTitle(parseNote("a/b.md", "\n- Use port 8080 for the API.\nmore\n"))).toBe("Use port 8080 for the API.");
+    expect(noteTitle(parseNote("a/b.md", "x".repeat(100)))).toBe(`${"x".repeat(79)}…`);
+    expect(noteTitle(parseNote("a/deploy-notes.md", "---\ntags: [a]\n---\n\n"))).toBe("deploy-notes");
   });
 });
 

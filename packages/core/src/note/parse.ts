@@ -50,12 +50,22 @@ export function updateNote(content: string, change: { frontmatter?: FrontmatterP
 
 const HEADING = /^#{1,6}[ \t]+(.+?)[ \t#]*$/m;
 
-/** What to call a memory: its front-matter title, else its first Markdown heading, else its file name. */
+const TITLE_MAX = 80;
+
+/**
+ * What to call a memory: its front-matter title, else its first Markdown heading, else its
+ * first line of text (agents often write one-line memories), else its file name.
+ */
 export function noteTitle(note: Pick<Note, "path" | "frontmatter" | "body">): string {
   const title = note.frontmatter.title;
   if (typeof title === "string" && title.trim() !== "") return title.trim();
   const heading = HEADING.exec(note.body)?.[1];
   if (heading) return heading;
+  const firstLine = note.body
+    .split("\n")
+    .map((line) => line.replace(/^\s*(?:[-*+>]|\d+\.)?\s*/, "").trim())
+    .find((line) => line !== "");
+  if (firstLine) return firstLine.length <= TITLE_MAX ? firstLine : `${firstLine.slice(0, TITLE_MAX - 1)}…`;
   const base = note.path.split("/").pop() ?? note.path;
   return base.replace(/\.md$/i, "");
 }
