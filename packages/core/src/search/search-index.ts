@@ -1,0 +1,599 @@
+import { lstatSync, readFileSync } from "node:fs";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { join } from "node:path";
+import MiniSearch, { type Options, type SearchOptions, type SearchResult } from "minisearch";
+import { ReverieError, truncateForMessage } from "../errors.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { contentHash } from "../hash.js";
+import { readCache, serializeCache, type CacheStatus, type ManifestEntry } from "./cache-file.js";
+import { decodeIndex, encodeIndex } from "./index-codec.js";
+import { isMissing, isReservedPath, scanMemoryFiles } from "./scan.js";
+import { tokenize } from "./tokenize.js";
+
+/** What the index needs to know about one memory; built by the caller's loader (e.g. from `parseNote`). */
+export interface SearchDoc {
+  /** Index path: the folder-relative POSIX path, under `namespace/` when the index has one. */
+  path: string;
+  title: string;
+  tags: string[];
+  /** Subject key; `""` when the memory has none. */
+  key: string;
+  body: string;
+  type?: string;
+  trust?: string;
+}
+
+/** One search result. */
+export interface SearchHit {
+  path: string;
+  title: string;
+  /** BM25+ relevance; only meaningful relative to other hits of the same query. */
+  score: number;
+  tags: string[];
+  key?: string;
+  type?: string;
+  trust?: string;
+  /** The start of the body, whitespace collapsed and headings dropped. */
+  snippet?: string;
+}
+
+/** Identity of the bytes a doc was built from; lets the next open skip re-reading the file. */
+export interface FileStamp {
+  mtimeMs: number;
+  size: number;
+  /** Content hash of the file (see `contentHash`). */
+  sha256: string;
+}
+
+/** A memory file the loader could not parse; it is still indexed by its path and raw text. */
+export interface SearchProblem {
+  path: string;
+  message: string;
+}
+
+/** What a refresh, sync or rebuild did. */
+export interface RefreshStats {
+  /** Memory files looked at. */
+  files: number;
+  added: number;
+  updated: number;
+  removed: number;
+  /** Files whose stamp or content hash showed no change. */
+  unchanged: number;
+  /** Files read and hashed because their mtime or size changed (or were never known). */
+  read: number;
+  durationMs: number;
+}
+
+/** Options of `SearchIndex.search`. */
+export interface SearchQueryOptions {
+  /** Most hits returned. @default 20 */
+  limit?: number;
+  /** Only paths starting with this string, e.g. `"prefs/"` (a plain prefix: add the `/` for a folder). */
+  under?: string;
+  /**
+   * Typo tolerance: terms of 5+ characters match within an edit distance of 20% of their length
+   * (at most 2). @default true
+   */
+  fuzzy?: boolean;
+  /** The last query term also matches as a prefix (search-as-you-type), if it has 2+ characters. @default true */
+  prefix?: boolean;
+}
+
+/** Options of `openSearchIndex`. */
+export interface SearchIndexOptions {
+  /** The memory folder to index. */
+  dir: string;
+  /**
+   * Builds a doc from a file's path (the index path) and text. It may throw: the file is then
+   * indexed by path and raw text, titled by its file name, and listed in `problems`.
+   */
+  load(path: string, content: string): SearchDoc;
+  /** Where the index is persisted. @default `<dir>/.reverie/cache/search-index.json` */
+  cacheFile?: string;
+  /**
+   * Prefix of every index path, for a folder mounted as `namespace/` beside others: file
+   * `a/b.md` becomes `namespace/a/b.md` in docs, hits, `upsert` and `remove`. @default "" (none)
+   */
+  namespace?: string;
+  /**
+   * Skips folder-relative paths (`.git/` and `.reverie/` are always skipped). A directory is
+   * asked once, with `kind: "dir"`, and skipped whole.
+   */
+  exclude?: (path: string, kind: "file" | "dir") => boolean;
+  /**
+   * Persist changes at most this many milliseconds after the first unsaved change. The trade-off:
+   * each save serializes the whole index (~100 ms at 10,000 memories), so a small delay batches a
+   * burst of writes into one save. @default undefined — only `save()` and `close()` persist.
+   */
+  autosaveMs?: number;
+  /** Receives errors of background saves; the cache is derived state, so they are not fatal. @default ignore */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * A full-text index over path, title, tags, key and body of every memory file. It is right as
+ * soon as `upsert`/`remove` return; the files on disk are the truth and the cache file is only a
+ * head start for the next open.
+ */
+export interface SearchIndex {
+  /** The indexed folder. */
+  readonly dir: string;
+  /** The index-path prefix (`""` when none). */
+  readonly namespace: string;
+  /** Number of indexed memories. */
+  readonly size: number;
+  /** Files whose loader threw, sorted by path. */
+  readonly problems: SearchProblem[];
+  /** How the index was opened: what became of the cache, and what the catch-up refresh did. */
+  readonly opened: { cache: CacheStatus; stats: RefreshStats };
+  /**
+   * Ranked hits, best first, ties by path ascending. A multi-term query first returns only
+   * memories containing every term; if none does, memories containing any term.
+   */
+  search(query: string, options?: SearchQueryOptions): SearchHit[];
+  /**
+   * Indexes (or re-indexes) one memory, e.g. right after the store wrote it. Pass the file's
+   * `stamp` so that the next open does not re-read it.
+   * @throws ReverieError `INVALID_INPUT` when `doc.path` is not a relative `.md` path inside the namespace.
+   */
+  upsert(doc: SearchDoc, stamp?: FileStamp): void;
+  /** Forgets one memory (deleted, or the old path of a rename). Unknown paths are ignored. */
+  remove(path: string): void;
+  /** Stats every memory file and re-indexes those that changed on disk; drops the deleted ones. */
+  refresh(): Promise<RefreshStats>;
+  /** Like `refresh`, limited to the given index paths (e.g. the ones a watcher saw change). */
+  sync(paths: readonly string[]): Promise<RefreshStats>;
+  /** Forgets everything and re-reads every memory file. */
+  rebuild(): Promise<RefreshStats>;
+  /** Whether an index path is skipped (reserved folder, not `.md`, or excluded by the caller). */
+  ignores(path: string, kind: "file" | "dir"): boolean;
+  /** Writes the cache file atomically if anything changed since the last save. */
+  save(): Promise<void>;
+  /** Stops the autosave timer and saves pending changes. */
+  close(): Promise<void>;
+}
+
+const FIELDS = ["pathText", "title", "tags", "key", "body"];
+const STORED_FIELDS = ["title", "tags", "key", "type", "trust", "snippet"];
+// A memory's title and subject key say what it is about; tags group it; the body mentions
+// things in passing; the path mostly repeats the title.
+const BOOST = { title: 4, key: 4, tags: 2, body: 1, pathText: 0.5 };
+const DEFAULT_LIMIT = 20;
+const MIN_PREFIX_LENGTH = 2;
+const MIN_FUZZY_LENGTH = 5;
+const FUZZINESS = 0.2;
+const MAX_FUZZY = 2;
+const SNIPPET_LENGTH = 160;
+// Coarse filesystem timestamps (1 s on HFS+, 2 s on FAT, a jiffy on Linux) let two same-size
+// writes share an mtime; a stamp taken this close to the write is re-hashed next time.
+const RACY_WINDOW_MS = 2000;
+// Synchronous stat and read are several times faster than fs/promises for thousands of small
+// files (no thread-pool round trips); yielding every so often keeps a server responsive.
+const FILES_PER_TURN = 256;
+
+interface IndexedRecord {
+  path: string;
+  pathText: string;
+  title: string;
+  tags: string[];
+  key: string;
+  body: string;
+  type: string | undefined;
+  trust: string | undefined;
+  snippet: string;
+}
+
+const MINISEARCH_OPTIONS: Options<IndexedRecord> = {
+  idField: "path",
+  fields: FIELDS,
+  storeFields: STORED_FIELDS,
+  tokenize,
+  // Terms come out of `tokenize` already normalized.
+  processTerm: (term) => term,
+  stringifyField: (value: unknown) => (Array.isArray(value) ? value.join(" ") : String(value)),
+};
+
+/**
+ * Opens the search index of a memory folder: loads the cache file when it is usable (else
+ * starts empty and reads every file), then brings it up to date with the folder — stat every
+ * memory file, re-read only those whose mtime or size changed, re-index only those whose content
+ * hash changed, drop the deleted ones.
+ *
+ * @example
+ * const index = await openSearchIndex({
+ *   dir: "memory",
+ *   load: (path, content) => {
+ *     const note = parseNote(path, content);
+ *     return { path, title: noteTitle(note), tags: note.frontmatter.tags ?? [], key: note.frontmatter.key ?? "", body: note.body };
+ *   },
+ * });
+ * index.search("package manager"); // => [{ path: "prefs/pm.md", title: "Use pnpm, not npm", score: 7.1, tags: ["tooling"], ... }]
+ * await index.close();
+ */
+export async function openSearchIndex(options: SearchIndexOptions): Promise<SearchIndex> {
+  const { dir, load, exclude, autosaveMs, onError } = options;
+  const namespace = normalizeNamespace(options.namespace ?? "");
+  const cacheFile = options.cacheFile ?? join(dir, ".reverie", "cache", "search-index.json");
+  const nsPrefix = namespace === "" ? "" : `${namespace}/`;
+
+  let mini = new MiniSearch<IndexedRecord>(MINISEARCH_OPTIONS);
+  const manifest = new Map<string, ManifestEntry>();
+  let dirty = false;
+  let autosaveTimer: ReturnType<typeof setTimeout> | undefined;
+  let writes: Promise<void> = Promise.resolve();
+  let jobs: Promise<unknown> = Promise.resolve();
+  // Direct upserts/removes bump the clock; a refresh that started earlier must not overwrite
+  // them with what it read from disk before the store's write landed.
+  let clock = 0;
+  const touchedAt = new Map<string, number>();
+
+  const toIndexPath = (rel: string): string => nsPrefix + rel;
+  const toFolderPath = (path: string): string | undefined =>
+    path.startsWith(nsPrefix) && path.length > nsPrefix.length ? path.slice(nsPrefix.length) : undefined;
+
+  function skips(rel: string, kind: "file" | "dir"): boolean {
+    if (isReservedPath(rel)) return true;
+    if (kind === "file" && !rel.endsWith(".md")) return true;
+    return exclude?.(rel, kind) ?? false;
+  }
+
+  function markDirty(): void {
+    dirty = true;
+    if (autosaveMs === undefined || autosaveTimer !== undefined) return;
+    autosaveTimer = setTimeout(() => {
+      autosaveTimer = undefined;
+      save().catch((error: unknown) => onError?.(error));
+    }, autosaveMs);
+    autosaveTimer.unref?.();
+  }
+
+  function put(doc: SearchDoc, entry: ManifestEntry): void {
+    const record = toRecord(doc);
+    if (mini.has(record.path)) mini.replace(record);
+    else mini.add(record);
+    manifest.set(record.path, entry);
+    markDirty();
+  }
+
+  function drop(path: string): boolean {
+    const known = manifest.delete(path);
+    if (mini.has(path)) mini.discard(path);
+    if (known) markDirty();
+    return known;
+  }
+
+  /** Runs refreshes, syncs and rebuilds one at a time so that their reads and writes never interleave. */
+  function serially<T>(job: () => Promise<T>): Promise<T> {
+    const run = jobs.then(job, job);
+    jobs = run.catch(() => undefined);
+    return run;
+  }
+
+  interface Pass {
+    startedAt: number;
+    clock: number;
+    stats: RefreshStats;
+  }
+
+  function beginPass(): Pass {
+    return {
+      startedAt: Date.now(),
+      clock,
+      stats: { files: 0, added: 0, updated: 0, removed: 0, unchanged: 0, read: 0, durationMs: 0 },
+    };
+  }
+
+  function endPass(pass: Pass): RefreshStats {
+    pass.stats.durationMs = Math.round(Date.now() - pass.startedAt);
+    return pass.stats;
+  }
+
+  const touchedSince = (path: string, pass: Pass): boolean => (touchedAt.get(path) ?? -1) > pass.clock;
+
+  function forget(path: string, pass: Pass): void {
+    if (!touchedSince(path, pass) && drop(path)) pass.stats.removed++;
+  }
+
+  /** Brings one file up to date given its fresh stat; reads it only when the stamp says it may have changed. */
+  function syncFile(rel: string, mtimeMs: number, size: number, pass: Pass): void {
+    const path = toIndexPath(rel);
+    pass.stats.files++;
+    const known = manifest.get(path);
+    if (known !== undefined && !known.racy && known.mtimeMs === mtimeMs && known.size === size) {
+      pass.stats.unchanged++;
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, rel));
+    } catch (error) {
+      if (isMissing(error)) return forget(path, pass);
+      if (touchedSince(path, pass)) return;
+      // An unreadable file must not stop the refresh: it stays findable by path, is reported,
+      // and its unknown hash makes the next refresh try again.
+      const problem = `cannot read the file: ${error instanceof Error ? error.message : String(error)}`;
+      put({ path, title: fileName(path), tags: [], key: "", body: "" }, { mtimeMs, size, sha256: "", racy: true, problem });
+      if (known === undefined) pass.stats.added++;
+      else pass.stats.updated++;
+      return;
+    }
+    pass.stats.read++;
+    if (touchedSince(path, pass)) return;
+    const sha256 = contentHash(bytes);
+    const racy = mtimeMs >= pass.startedAt - RACY_WINDOW_MS;
+    const current = manifest.get(path);
+    if (current !== undefined && current.sha256 === sha256) {
+      manifest.set(path, { ...current, mtimeMs, size, racy });
+      if (current.mtimeMs !== mtimeMs || current.size !== size || current.racy !== racy) markDirty();
+      pass.stats.unchanged++;
+      return;
+    }
+    const content = bytes.toString("utf8");
+    let doc: SearchDoc;
+    let problem: string | undefined;
+    try {
+      doc = { ...load(path, content), path };
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+      doc = { path, title: fileName(path), tags: [], key: "", body: content };
+    }
+    put(doc, problem === undefined ? { mtimeMs, size, sha256, racy } : { mtimeMs, size, sha256, racy, problem });
+    if (current === undefined) pass.stats.added++;
+    else pass.stats.updated++;
+  }
+
+  async function refreshAll(pass: Pass): Promise<RefreshStats> {
+    const rels = await scanMemoryFiles(dir, skips);
+    const onDisk = new Set(rels.map(toIndexPath));
+    for (const path of [...manifest.keys()]) {
+      if (!onDisk.has(path)) forget(path, pass);
+    }
+    await eachInTurns(rels, (rel) => {
+      let info;
+      try {
+        info = lstatSync(join(dir, rel));
+      } catch (error) {
+        if (isMissing(error)) return forget(toIndexPath(rel), pass);
+        throw error;
+      }
+      syncFile(rel, info.mtimeMs, info.size, pass);
+    });
+    return endPass(pass);
+  }
+
+  async function syncPaths(paths: readonly string[]): Promise<RefreshStats> {
+    const pass = beginPass();
+    await eachInTurns([...new Set(paths)], (path) => {
+      const rel = toFolderPath(path);
+      if (rel === undefined) return;
+      if (skips(rel, "file")) return forget(path, pass);
+      let info;
+      try {
+        info = lstatSync(join(dir, rel));
+      } catch (error) {
+        if (isMissing(error)) return forget(path, pass);
+        throw error;
+      }
+      if (!info.isFile()) return forget(path, pass);
+      syncFile(rel, info.mtimeMs, info.size, pass);
+    });
+    return endPass(pass);
+  }
+
+  function rebuildAll(): Promise<RefreshStats> {
+    const pass = beginPass();
+    mini = new MiniSearch<IndexedRecord>(MINISEARCH_OPTIONS);
+    const hadFiles = manifest.size > 0;
+    manifest.clear();
+    if (hadFiles) markDirty();
+    return refreshAll(pass);
+  }
+
+  function save(): Promise<void> {
+    if (autosaveTimer !== undefined) {
+      clearTimeout(autosaveTimer);
+      autosaveTimer = undefined;
+    }
+    if (!dirty) return writes;
+    // Snapshot synchronously so the manifest and the index in the file always describe the same moment.
+    const text = serializeCache(namespace, manifest, encodeIndex(mini as MiniSearch<unknown>));
+    dirty = false;
+    const write = writes.then(() => writeFileAtomic(cacheFile, text));
+    writes = write.catch(() => undefined);
+    return write.catch((error: unknown) => {
+      markDirty();
+      throw error;
+    });
+  }
+
+  let cacheStatus: CacheStatus;
+  const loaded = await readCache(cacheFile, namespace);
+  cacheStatus = loaded.status;
+  if (loaded.status === "loaded") {
+    try {
+      mini = decodeIndex(loaded.cache.index, MINISEARCH_OPTIONS);
+      for (const [path, entry] of Object.entries(loaded.cache.files)) manifest.set(path, entry);
+      if (mini.documentCount !== manifest.size || [...manifest.keys()].some((path) => !mini.has(path))) {
+        throw new Error("manifest and index disagree");
+      }
+    } catch {
+      cacheStatus = "corrupt";
+      mini = new MiniSearch<IndexedRecord>(MINISEARCH_OPTIONS);
+      manifest.clear();
+    }
+  }
+  const openStats = await refreshAll(beginPass());
+  // A cache we could not use is rewritten even when the folder is empty.
+  if (cacheStatus !== "loaded") dirty = true;
+
+  return {
+    dir,
+    namespace,
+    get size() {
+      return mini.documentCount;
+    },
+    get problems() {
+      const found: SearchProblem[] = [];
+      for (const [path, entry] of manifest) if (entry.problem !== undefined) found.push({ path, message: entry.problem });
+      return found.sort((a, b) => compareStrings(a.path, b.path));
+    },
+    opened: { cache: cacheStatus, stats: openStats },
+
+    search(query, searchOptions = {}) {
+      const terms = tokenize(query);
+      const limit = searchOptions.limit ?? DEFAULT_LIMIT;
+      if (terms.length === 0 || limit <= 0) return [];
+      const last = terms.length - 1;
+      const { under } = searchOptions;
+      const base: SearchOptions = {
+        boost: BOOST,
+        prefix: searchOptions.prefix === false ? false : (term, i) => i === last && term.length >= MIN_PREFIX_LENGTH,
+        fuzzy: searchOptions.fuzzy === false ? false : (term) => (term.length >= MIN_FUZZY_LENGTH ? FUZZINESS : false),
+        maxFuzzy: MAX_FUZZY,
+        ...(under === undefined || under === "" ? {} : { filter: (result: SearchResult) => (result.id as string).startsWith(under) }),
+      };
+      const text = terms.join(" ");
+      let results = mini.search(text, { ...base, combineWith: "AND" });
+      if (results.length === 0 && terms.length > 1) results = mini.search(text, { ...base, combineWith: "OR" });
+      return topByScoreThenPath(results, limit).map(toHit);
+    },
+
+    upsert(doc, stamp) {
+      const rel = toFolderPath(doc.path);
+      if (rel === undefined || !isMemoryPath(rel)) {
+        throw new ReverieError(
+          "INVALID_INPUT",
+          `Cannot index ${truncateForMessage(doc.path)}: expected a relative POSIX path ending in ".md"${nsPrefix === "" ? "" : ` under "${nsPrefix}"`}, e.g. "${nsPrefix}prefs/pm.md".`,
+          { path: doc.path, namespace },
+        );
+      }
+      const entry: ManifestEntry = stamp
+        ? { mtimeMs: stamp.mtimeMs, size: stamp.size, sha256: stamp.sha256, racy: stamp.mtimeMs >= Date.now() - RACY_WINDOW_MS }
+        : { mtimeMs: -1, size: -1, sha256: "", racy: true };
+      touchedAt.set(doc.path, ++clock);
+      put(doc, entry);
+    },
+
+    remove(path) {
+      touchedAt.set(path, ++clock);
+      drop(path);
+    },
+
+    refresh: () => serially(() => refreshAll(beginPass())),
+    sync: (paths) => serially(() => syncPaths(paths)),
+    rebuild: () => serially(rebuildAll),
+
+    ignores(path, kind) {
+      const rel = toFolderPath(path);
+      return rel === undefined || skips(rel, kind);
+    },
+
+    save,
+
+    async close() {
+      await jobs;
+      await save();
+    },
+  };
+}
+
+function toRecord(doc: SearchDoc): IndexedRecord {
+  // Loaders see user-written YAML; a scalar where a list belongs must not break indexing.
+  const tags = Array.isArray(doc.tags) ? doc.tags.filter((tag): tag is string => typeof tag === "string") : [];
+  return {
+    path: doc.path,
+    pathText: doc.path.endsWith(".md") ? doc.path.slice(0, -3) : doc.path,
+    title: asString(doc.title),
+    tags,
+    key: asString(doc.key),
+    body: asString(doc.body),
+    type: typeof doc.type === "string" ? doc.type : undefined,
+    trust: typeof doc.trust === "string" ? doc.trust : undefined,
+    snippet: snippetOf(asString(doc.body)),
+  };
+}
+
+/**
+ * minisearch returns results sorted by descending score; re-sorting thousands of hits for a
+ * common word would cost more than the search, so only runs of equal scores up to `limit` are
+ * put in path order.
+ */
+function topByScoreThenPath(results: SearchResult[], limit: number): SearchResult[] {
+  const top: SearchResult[] = [];
+  for (let start = 0; start < results.length && top.length < limit; ) {
+    const score = (results[start] as SearchResult).score;
+    let end = start + 1;
+    while (end < results.length && (results[end] as SearchResult).score === score) end++;
+    const run = results.slice(start, end);
+    if (run.length > 1) run.sort((a, b) => compareStrings(a.id as string, b.id as string));
+    top.push(...run);
+    start = end;
+  }
+  return top.slice(0, limit);
+}
+
+function toHit(result: SearchResult): SearchHit {
+  const hit: SearchHit = {
+    path: result.id as string,
+    title: result.title as string,
+    score: result.score,
+    tags: result.tags as string[],
+  };
+  if (result.key) hit.key = result.key as string;
+  if (result.type !== undefined) hit.type = result.type as string;
+  if (result.trust !== undefined) hit.trust = result.trust as string;
+  if (result.snippet) hit.snippet = result.snippet as string;
+  return hit;
+}
+
+function snippetOf(body: string): string {
+  const text = body
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("#"))
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length <= SNIPPET_LENGTH ? text : `${text.slice(0, SNIPPET_LENGTH - 1)}…`;
+}
+
+function asString(value: unknown): string {
+  return typeof value === "string" ? value : value == null ? "" : String(value);
+}
+
+function fileName(path: string): string {
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  return base.endsWith(".md") ? base.slice(0, -3) : base;
+}
+
+function isMemoryPath(rel: string): boolean {
+  return (
+    rel.endsWith(".md") &&
+    !rel.startsWith("/") &&
+    !rel.includes("\\") &&
+    !rel.split("/").some((segment) => segment === "" || segment === "." || segment === "..") &&
+    !isReservedPath(rel)
+  );
+}
+
+function normalizeNamespace(namespace: string): string {
+  const trimmed = namespace.replace(/^\/+|\/+$/g, "");
+  if (trimmed.split("/").some((segment) => segment === "." || segment === "..") || trimmed.includes("\\")) {
+    throw new ReverieError("INVALID_INPUT", `Invalid search namespace ${truncateForMessage(namespace)}: expected a relative POSIX folder name such as "org".`, {
+      namespace,
+    });
+  }
+  return trimmed;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Runs `fn` over `items`, yielding to the event loop every FILES_PER_TURN items. */
+async function eachInTurns<T>(items: readonly T[], fn: (item: T) => void): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % FILES_PER_TURN === 0) await yieldToEventLoop();
+    fn(items[i] as T);
+  }
+}
