@@ -37,3 +37,9 @@ export type { GitRepo, CommitInfo, CommitMessage, ChangedPath, Identity } from "
 export { formatTrailers, parseTrailers } from "./git/trailers.js";
 export type { Trailers } from "./git/trailers.js";
 export { listMarkdownFiles } from "./memory/walk.js";
+export { openSearchIndex } from "./search/search-index.js";
+export type { SearchIndex, SearchIndexOptions, SearchDoc, SearchHit, SearchQueryOptions, SearchProblem, RefreshStats, FileStamp } from "./search/search-index.js";
+export type { CacheStatus } from "./search/cache-file.js";
+export { tokenize } from "./search/tokenize.js";
+export { watchIndex } from "./search/watch-index.js";
+export type { IndexWatcher, WatchIndexOptions, ChokidarLib } from "./search/watch-index.js";
