@@ -33,3 +33,33 @@ export {
 export type { SessionListing } from "./transcripts/normalized.js";
 export { sessionIdFor } from "./transcripts/session-id.js";
 export { recognizeMemoryOperation } from "./transcripts/memory-tool.js";
+export { DreamOperationKinds, formatEvidence } from "./consolidate/operations.js";
+export type {
+  Evidence,
+  DreamOperationKind,
+  DreamOperation,
+  DedupOperation,
+  StaleOperation,
+  StaleFrontmatterPatch,
+  PatternOperation,
+  VerifyOperation,
+  ReorganizeOperation,
+} from "./consolidate/operations.js";
+export type {
+  Consolidator,
+  ConsolidateInput,
+  ConsolidateOutput,
+  ConsolidateUsage,
+  ConsolidateContext,
+  ConsolidateProgress,
+} from "./consolidate/consolidator.js";
+export { materialize } from "./consolidate/materialize.js";
+export type { FileChange, MaterializedOperation, MaterializeOptions } from "./consolidate/materialize.js";
+export { offlineConsolidator } from "./offline/offline-consolidator.js";
+export type { OfflineConsolidatorOptions } from "./offline/offline-consolidator.js";
+export type { DedupOptions } from "./offline/dedup.js";
+export type { PatternOptions } from "./offline/patterns.js";
+export { parseInstructions } from "./offline/instructions.js";
+export type { DreamPolicy, ParsedInstructions } from "./offline/instructions.js";
+export { screenText } from "./offline/injection.js";
+export type { ScreenResult } from "./offline/injection.js";

@@ -1,0 +1,52 @@
+import type { Note } from "@reverie/core";
+import type { Session } from "../transcripts/types.js";
+import type { DreamOperation } from "./operations.js";
+
+/** What a consolidator reads: the memory at the base commit, the sessions of the dream, and the user's steering. */
+export interface ConsolidateInput {
+  memories: Note[];
+  sessions: Session[];
+  /** Free text from the user, at most 4,096 characters (e.g. "leave decisions/ alone"). */
+  instructions?: string;
+  /** ISO-8601 time of the dream; the only clock a consolidator may read. */
+  now: string;
+}
+
+/** Token counts as the Anthropic API reports them; absent for consolidators that call no model. */
+export interface ConsolidateUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+/** What a consolidator proposes. */
+export interface ConsolidateOutput {
+  operations: DreamOperation[];
+  /** Instruction lines the consolidator could not apply, verbatim (trimmed). */
+  ignoredInstructions: string[];
+  usage?: ConsolidateUsage;
+}
+
+/** A step of a consolidation, for progress display. */
+export interface ConsolidateProgress {
+  stage: string;
+  done: number;
+  total: number;
+}
+
+export interface ConsolidateContext {
+  /** Aborting rejects with a `CANCELED` error. */
+  signal?: AbortSignal;
+  onProgress?(event: ConsolidateProgress): void;
+}
+
+/**
+ * The brain of a dream: turns memories and sessions into operations with evidence. Never
+ * writes anything itself; the dream runner validates and materializes what it returns.
+ */
+export interface Consolidator {
+  /** Recorded as the run's `provider` (e.g. `offline`, `anthropic`). */
+  name: string;
+  consolidate(input: ConsolidateInput, ctx?: ConsolidateContext): Promise<ConsolidateOutput>;
+}

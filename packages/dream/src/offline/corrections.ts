@@ -1,0 +1,125 @@
+import type { Evidence } from "../consolidate/operations.js";
+import type { SessionSignals } from "./signals.js";
+import { withAt } from "./evidence.js";
+import { rawTokens } from "./tokenize.js";
+import { extractValues, type WitnessValue } from "./values.js";
+
+/** A value that changed, and where a session says so. */
+export interface Correction {
+  /** Normalized old value (lowercase). */
+  oldValue: string;
+  /** New value as the session wrote it. */
+  newValue: string;
+  /** Text around the change, to find the memory it is about. */
+  context: string;
+  /** `user` when a person said it; `command` when a failing call succeeded with the new value. */
+  source: "user" | "command";
+  evidence: Evidence;
+  at: number;
+  rank: number;
+}
+
+const STOP = new Set(["a", "an", "the", "to", "use", "using", "with", "on", "in", "at", "for", "of", "it", "is", "be", "we", "now", "please", "always", "just", "and", "as", "our"]);
+
+const SENTENCE_SPLIT = /(?<=[.!?])\s+|\n+/;
+const INSTEAD = String.raw`\s*[,;:(-]?\s*\b(?:not|instead\s+of|rather\s+than)\b\s+`;
+const PATTERNS: Array<{ re: RegExp; swap: boolean }> = [
+  { re: new RegExp(String.raw`\bfrom\s+now\s+on\b[,:]?\s*(?<x>.+?)${INSTEAD}(?<y>.+?)\s*[).!]*$`, "i"), swap: false },
+  { re: new RegExp(String.raw`\b(?:use|using|it'?s|it\s+is|switch\s+to|go\s+with|prefer|should\s+be|must\s+be)\s+(?<x>.+?)${INSTEAD}(?<y>.+?)\s*[).!]*$`, "i"), swap: false },
+  { re: /\b(?:changed|switched|moved|migrated|updated|bumped|upgraded|downgraded)\b.*?\bfrom\s+(?<y>.+?)\s+to\s+(?<x>.+?)\s*[).!,;]*$/i, swap: true },
+  { re: /\b(?:no\s+longer|not)\s+(?<y>[^,;]+?)\s*[,;]\s*(?:but\s+|it'?s\s+|now\s+|use\s+)*(?<x>.+?)\s*[).!]*$/i, swap: true },
+];
+
+function words(phrase: string): string[] {
+  return rawTokens(phrase).filter((w) => !STOP.has(w));
+}
+
+function originalCase(phrase: string, lower: string): string {
+  const at = phrase.toLowerCase().indexOf(lower);
+  return at < 0 ? lower : phrase.slice(at, at + lower.length);
+}
+
+/** Picks the single old→new pair a sentence states, or null when it is not clear. */
+function pairOf(x: string, y: string, requireValues: boolean): { oldValue: string; newValue: string } | null {
+  const vx = extractValues(x).filter((v) => v.kind !== "quoted" || !/\s/.test(v.value));
+  const vy = extractValues(y).filter((v) => v.kind !== "quoted" || !/\s/.test(v.value));
+  if (vy.length === 1 && vx.length >= 1) {
+    const old = vy[0]!;
+    const same: WitnessValue | undefined = vx.find((v) => v.kind === old.kind) ?? (vx.length === 1 ? vx[0] : undefined);
+    if (!same || same.value === old.value) return null;
+    return { oldValue: old.value, newValue: originalCase(x, same.value) };
+  }
+  if (requireValues || vy.length > 0) return null;
+  const wy = words(y);
+  const wx = words(x);
+  if (wy.length !== 1 || wx.length === 0) return null;
+  const oldValue = wy[0]!;
+  const newLower = wx[wx.length - 1]!;
+  if (newLower === oldValue) return null;
+  return { oldValue, newValue: originalCase(x, newLower) };
+}
+
+/** Corrections a person states: "from now on use port 9090, not 8080", "we moved from us-east-1 to us-east-2". */
+export function userCorrections(signals: readonly SessionSignals[]): Correction[] {
+  const out: Correction[] = [];
+  for (const s of signals) {
+    for (const m of s.userMessages) {
+      for (const sentence of m.event.text.split(SENTENCE_SPLIT)) {
+        for (const [i, { re }] of PATTERNS.entries()) {
+          const g = re.exec(sentence)?.groups;
+          if (!g?.x || !g.y) continue;
+          const pair = pairOf(g.x, g.y, i === 3);
+          if (!pair) continue;
+          out.push({ ...pair, context: sentence, source: "user", evidence: withAt({ session: s.id, turn: m.event.turn, note: "user states the new value" }, m.event.at), at: m.at, rank: s.rank });
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function template(command: string): string {
+  return command
+    .split(/\s+/)
+    .map((t) => (extractValues(t).some((v) => v.kind !== "name") ? "<v>" : t))
+    .join(" ");
+}
+
+/**
+ * Corrections a session shows by doing: a call fails with one value and the same call
+ * (same tool, same command apart from that value) succeeds soon after with another.
+ */
+export function commandCorrections(signals: readonly SessionSignals[], window = 5): Correction[] {
+  const out: Correction[] = [];
+  for (const s of signals) {
+    s.calls.forEach((failed, i) => {
+      if (failed.ok || !failed.result || failed.command === "") return;
+      const shape = template(failed.command);
+      for (const next of s.calls.slice(i + 1, i + 1 + window)) {
+        if (next.use.name !== failed.use.name || !next.ok || template(next.command) !== shape) continue;
+        const before = extractValues(failed.command).filter((v) => v.kind !== "quoted" && v.kind !== "url");
+        const after = extractValues(next.command).filter((v) => v.kind !== "quoted" && v.kind !== "url");
+        const afterSet = new Set(after.map((v) => v.value));
+        const beforeSet = new Set(before.map((v) => v.value));
+        const gone = before.filter((v) => !afterSet.has(v.value) && v.kind !== "path");
+        const came = after.filter((v) => !beforeSet.has(v.value) && v.kind !== "path");
+        if (gone.length !== 1 || came.length !== 1 || gone[0]!.kind !== came[0]!.kind) break;
+        out.push({
+          oldValue: gone[0]!.value,
+          newValue: originalCase(next.command, came[0]!.value),
+          context: next.command,
+          source: "command",
+          evidence: withAt(
+            { session: s.id, turn: next.result?.turn ?? next.use.turn, note: `\`${next.command.slice(0, 80)}\` succeeded after the old value failed` },
+            next.result?.at ?? next.use.at,
+          ),
+          at: next.at,
+          rank: s.rank,
+        });
+        break;
+      }
+    });
+  }
+  return out;
+}

@@ -1,0 +1,173 @@
+import type { DedupOperation } from "../consolidate/operations.js";
+import { sortEvidence, sourceEvidence, type TurnIndex } from "./evidence.js";
+import type { MemoryView } from "./memory-view.js";
+import { candidatePairs, weightedJaccard, type TermStats } from "./similarity.js";
+import { isSubset, valuesCompatible } from "./values.js";
+
+/** Tuning of near-duplicate detection. */
+export interface DedupOptions {
+  /**
+   * Weighted Jaccard at or above which two memories with compatible values are merged.
+   * Lower finds more paraphrases; higher keeps more look-alikes apart (values guard those anyway).
+   * @default 0.5
+   */
+  threshold?: number;
+  /**
+   * Every pair inside one cluster must reach this, so A≈B≈C chains never join A and C when they differ.
+   * @default 0.3
+   */
+  clusterFloor?: number;
+}
+
+interface Cluster {
+  members: number[];
+}
+
+function keysAgree(views: readonly MemoryView[], members: readonly number[]): boolean {
+  let key: string | undefined;
+  for (const m of members) {
+    const k = views[m]!.key;
+    if (k === undefined) continue;
+    if (key !== undefined && k !== key) return false;
+    key = k;
+  }
+  return true;
+}
+
+/** The member whose values contain every value of the cluster, preferring the longest body, then the first path. */
+function keeper(views: readonly MemoryView[], members: readonly number[]): number | undefined {
+  const all = new Set<string>();
+  for (const m of members) for (const v of views[m]!.values) all.add(v);
+  let best: number | undefined;
+  for (const m of members) {
+    const v = views[m]!;
+    if (!isSubset(all, v.values)) continue;
+    if (best === undefined) {
+      best = m;
+      continue;
+    }
+    const b = views[best]!;
+    const longer = v.note.body.trim().length - b.note.body.trim().length;
+    if (longer > 0 || (longer === 0 && v.path < b.path)) best = m;
+  }
+  return best;
+}
+
+/**
+ * Finds memories that state the same fact and proposes one `dedup` per cluster. A pair is a
+ * candidate when it shares a rare token (or its whole token set); it merges when its
+ * rarity-weighted Jaccard reaches the threshold (any similarity for two memories with the same
+ * `key`) and neither states a value the other contradicts: one value set must contain the
+ * other, and the kept memory is the one holding all values, so no witness is lost.
+ */
+export function findDuplicates(
+  views: readonly MemoryView[],
+  stats: TermStats,
+  turns: TurnIndex,
+  options: DedupOptions = {},
+): DedupOperation[] {
+  const threshold = options.threshold ?? 0.5;
+  const floor = options.clusterFloor ?? 0.3;
+  const eligible = views.map((v, i) => (v.protected || v.trust === "low" || v.tokens.size === 0 ? -1 : i)).filter((i) => i >= 0);
+  const docs = eligible.map((i) => views[i]!.tokens);
+  const maxDf = Math.max(32, Math.ceil(docs.length / 20));
+  const pairs = candidatePairs(docs, maxDf).map(([a, b]) => [eligible[a]!, eligible[b]!] as const);
+  const byTokens = new Map<string, number[]>();
+  for (const i of eligible) {
+    const sig = [...views[i]!.tokens].sort().join(" ");
+    const list = byTokens.get(sig);
+    if (list) list.push(i);
+    else byTokens.set(sig, [i]);
+  }
+  const pairSet = new Set(pairs.map(([a, b]) => `${a},${b}`));
+  const allPairs: Array<readonly [number, number]> = [...pairs];
+  for (const list of byTokens.values()) {
+    for (let x = 0; x < list.length; x++)
+      for (let y = x + 1; y < list.length; y++) if (!pairSet.has(`${list[x]},${list[y]}`)) allPairs.push([list[x]!, list[y]!]);
+  }
+  // Also pair memories sharing a key: one subject, so similarity of wording matters less.
+  const byKey = new Map<string, number[]>();
+  for (const i of eligible) {
+    const k = views[i]!.key;
+    if (k === undefined) continue;
+    const list = byKey.get(k);
+    if (list) list.push(i);
+    else byKey.set(k, [i]);
+  }
+  for (const list of byKey.values()) {
+    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) allPairs.push([list[x]!, list[y]!]);
+  }
+
+  const scored: Array<{ a: number; b: number; score: number }> = [];
+  const seen = new Set<string>();
+  for (const [a, b] of allPairs) {
+    const id = `${a},${b}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const va = views[a]!;
+    const vb = views[b]!;
+    if (va.key !== undefined && vb.key !== undefined && va.key !== vb.key) continue;
+    if (!valuesCompatible(va.values, vb.values)) continue;
+    const score = weightedJaccard(va.tokens, vb.tokens, stats);
+    const sameKey = va.key !== undefined && va.key === vb.key;
+    if (score >= threshold || sameKey) scored.push({ a, b, score });
+  }
+  scored.sort((p, q) => q.score - p.score || p.a - q.a || p.b - q.b);
+
+  const clusterOf = new Map<number, Cluster>();
+  const scoreCache = new Map<string, number>();
+  const pairScore = (a: number, b: number): number => {
+    const id = a < b ? `${a},${b}` : `${b},${a}`;
+    let s = scoreCache.get(id);
+    if (s === undefined) {
+      s = weightedJaccard(views[a]!.tokens, views[b]!.tokens, stats);
+      scoreCache.set(id, s);
+    }
+    return s;
+  };
+  for (const { a, b } of scored) {
+    const ca = clusterOf.get(a) ?? { members: [a] };
+    const cb = clusterOf.get(b) ?? { members: [b] };
+    if (ca === cb) continue;
+    const members = [...ca.members, ...cb.members];
+    if (!keysAgree(views, members) || keeper(views, members) === undefined) continue;
+    const sharedKey = views[members[0]!]!.key !== undefined && members.every((m) => views[m]!.key === views[members[0]!]!.key);
+    let ok = true;
+    for (const x of ca.members) {
+      for (const y of cb.members) {
+        if (!valuesCompatible(views[x]!.values, views[y]!.values) || (!sharedKey && pairScore(x, y) < floor)) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) break;
+    }
+    if (!ok) continue;
+    const merged: Cluster = { members: members.sort((x, y) => x - y) };
+    for (const m of merged.members) clusterOf.set(m, merged);
+  }
+
+  const ops: DedupOperation[] = [];
+  const done = new Set<Cluster>();
+  for (const cluster of clusterOf.values()) {
+    if (done.has(cluster)) continue;
+    done.add(cluster);
+    const keep = keeper(views, cluster.members)!;
+    const remove = cluster.members.filter((m) => m !== keep).map((m) => views[m]!.path).sort();
+    const kept = views[keep]!;
+    let best = 0;
+    for (const m of cluster.members) if (m !== keep) best = Math.max(best, pairScore(keep, m));
+    const evidence = sortEvidence(
+      cluster.members.flatMap((m) => sourceEvidence(views[m]!.note.frontmatter.sources, turns, `stated in ${views[m]!.path}`)),
+      turns,
+    );
+    ops.push({
+      kind: "dedup",
+      keep: kept.path,
+      remove,
+      reason: `${cluster.members.length} memories state the same fact${kept.key ? ` (key ${kept.key})` : ""}; keeping ${kept.path} (similarity ${best.toFixed(2)}, no conflicting values), merging ${remove.join(", ")}`,
+      evidence,
+    });
+  }
+  return ops.sort((a, b) => (a.keep < b.keep ? -1 : a.keep > b.keep ? 1 : 0));
+}

@@ -1,0 +1,39 @@
+/**
+ * Signatures that make the same error (or the same recovery) recognisable across sessions:
+ * paths, numbers, hashes, ids, URLs and quoted names are replaced by placeholders.
+ */
+
+const ERROR_LINE = /\b(?:error|err!|exception|fail(?:ed|ure)?|fatal|cannot|can't|could\s+not|not\s+found|no\s+such|denied|refused|invalid|missing|unknown|undefined|timed?\s*out|panic)\b/i;
+
+/** The line of a tool's error output that names the error (else its first non-empty line), trimmed. */
+export function errorLine(text: string): string {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  const line = lines.find((l) => ERROR_LINE.test(l)) ?? lines[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+/** Placeholder form of a line of text. */
+export function normalizeSignature(text: string, maxTokens = 16): string {
+  const s = text
+    .toLowerCase()
+    .replace(/\bhttps?:\/\/\S+/g, "<url>")
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "<id>")
+    .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, "<hash>")
+    .replace(/\b(?:ses|mem|drm|toolu|msg|req)_[\w-]+/g, "<id>")
+    .replace(/'[^'\n]*'|"[^"\n]*"|`[^`\n]*`/g, "<str>")
+    .replace(/(?:~|\.{1,2})?(?:\/[\w.@+-]+)+\/?|\b[\w@+-]+(?:\/[\w.@+-]+)+|\b[\w-]+\.(?:[a-z]{1,4})\b(?=[:\s,)]|$)/g, "<path>")
+    .replace(/\b\d+(?:\.\d+)*\b/g, "<n>")
+    .replace(/[^\S\n]+/g, " ")
+    .trim();
+  return s.split(" ").slice(0, maxTokens).join(" ");
+}
+
+/** A recovery call's signature: tool name plus its command with placeholders, first few words only. */
+export function recoverySignature(tool: string, command: string): string {
+  return `${tool.toLowerCase()}: ${normalizeSignature(command, 6)}`;
+}
+
+/** An error's signature: tool name plus the placeholder form of its error line. */
+export function errorSignature(tool: string, output: string): string {
+  return `${tool.toLowerCase()}: ${normalizeSignature(errorLine(output))}`;
+}

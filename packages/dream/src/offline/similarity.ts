@@ -1,0 +1,82 @@
+/**
+ * Rarity-weighted Jaccard similarity over token sets, with candidate pairs found through an
+ * inverted index on rare tokens so 2,000 memories never cost 2,000² comparisons.
+ */
+
+/** Document frequencies of tokens over a collection, for IDF weights. */
+export interface TermStats {
+  readonly size: number;
+  weight(token: string): number;
+}
+
+/** IDF weights `ln(1 + N / df)` computed over `docs`; unseen tokens weigh as if seen once. */
+export function termStats(docs: readonly ReadonlySet<string>[]): TermStats {
+  const df = new Map<string, number>();
+  for (const doc of docs) for (const t of doc) df.set(t, (df.get(t) ?? 0) + 1);
+  const size = Math.max(docs.length, 1);
+  const cache = new Map<string, number>();
+  return {
+    size,
+    weight(token) {
+      let w = cache.get(token);
+      if (w === undefined) {
+        w = Math.log(1 + size / (df.get(token) ?? 1));
+        cache.set(token, w);
+      }
+      return w;
+    },
+  };
+}
+
+/** Sum of weights of a token set. */
+export function totalWeight(tokens: ReadonlySet<string>, stats: TermStats): number {
+  let sum = 0;
+  for (const t of tokens) sum += stats.weight(t);
+  return sum;
+}
+
+/** Weighted Jaccard: weight of the shared tokens over weight of all tokens, in [0, 1]. */
+export function weightedJaccard(a: ReadonlySet<string>, b: ReadonlySet<string>, stats: TermStats): number {
+  let shared = 0;
+  let all = 0;
+  for (const t of a) {
+    const w = stats.weight(t);
+    all += w;
+    if (b.has(t)) shared += w;
+  }
+  for (const t of b) if (!a.has(t)) all += stats.weight(t);
+  return all === 0 ? 0 : shared / all;
+}
+
+/**
+ * Index pairs `[i, j]` (`i < j`) that share at least one token held by at most `maxDf`
+ * documents, sorted. Common tokens alone cannot make two documents similar under IDF
+ * weighting, so skipping their postings loses nothing that would pass a similarity threshold.
+ */
+export function candidatePairs(docs: readonly ReadonlySet<string>[], maxDf: number): Array<[number, number]> {
+  const postings = new Map<string, number[]>();
+  docs.forEach((doc, i) => {
+    for (const t of doc) {
+      const list = postings.get(t);
+      if (list) list.push(i);
+      else postings.set(t, [i]);
+    }
+  });
+  const seen = new Set<number>();
+  const pairs: Array<[number, number]> = [];
+  const n = docs.length;
+  for (const list of postings.values()) {
+    if (list.length < 2 || list.length > maxDf) continue;
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        const i = list[x]!;
+        const j = list[y]!;
+        const code = i * n + j;
+        if (seen.has(code)) continue;
+        seen.add(code);
+        pairs.push([i, j]);
+      }
+    }
+  }
+  return pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+}
