@@ -350,13 +350,8 @@ export async function openSearchIndex(options: SearchIndexOptions): Promise<Sear
       if (!onDisk.has(path)) forget(path, pass);
     }
     await eachInTurns(rels, (rel) => {
-      let info;
-      try {
-        info = lstatSync(join(dir, rel));
-      } catch (error) {
-        if (isMissing(error)) return forget(toIndexPath(rel), pass);
-        throw error;
-      }
+      const info = lstatSync(join(dir, rel), { throwIfNoEntry: false });
+      if (info === undefined) return forget(toIndexPath(rel), pass);
       syncFile(rel, info.mtimeMs, info.size, pass);
     });
     return endPass(pass);
