@@ -1,1 +1,166 @@
-export async function main(_argv: string[]): Promise<number> { return 0; }
+import { Command, CommanderError, Option } from "commander";
+import { isReverieError, ReverieError } from "@reverie/core";
+import type { CommandContext } from "./context.js";
+import { EXIT, exitCodeFor } from "./exit-codes.js";
+
+export interface MainIo {
+  env?: NodeJS.ProcessEnv;
+  stdin?: CommandContext["stdin"];
+  stdout?: CommandContext["stdout"];
+  stderr?: CommandContext["stderr"];
+}
+
+type Handler = (ctx: CommandContext, ...args: never[]) => Promise<number | void>;
+
+/**
+ * The `reverie` command line. Returns the exit code instead of exiting, so the binary is the
+ * only place that ends the process and tests can run it in-process.
+ */
+export async function main(argv: string[], io: MainIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const stdin = io.stdin ?? process.stdin;
+  let exitCode: number = EXIT.ok;
+
+  const program = new Command("reverie")
+    .description("A local-first memory for AI agents: Markdown in git, consolidated by dreams you review.")
+    .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory)"))
+    .option("--json", "machine-readable output")
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+    });
+
+  /** Registers a command whose implementation is loaded only when it runs, so `reverie read` starts fast. */
+  const lazy = (load: () => Promise<{ run: Handler }>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals<{ dir?: string; json?: boolean; agent?: string }>();
+      const agent = globals.agent ?? env.REVERIE_AGENT;
+      const ctx: CommandContext = {
+        dir: globals.dir ?? env.REVERIE_DIR ?? "./memory",
+        json: globals.json === true,
+        ...(agent ? { agent } : {}),
+        env,
+        stdin,
+        stdout,
+        stderr,
+      };
+      const { run } = await load();
+      const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
+      exitCode = code ?? EXIT.ok;
+    };
+
+  program
+    .command("init")
+    .description("create a memory folder: git repository, template, first commit")
+    .argument("[dir]", "the folder (default: --dir)")
+    .action(lazy(() => import("./commands/init.js")));
+
+  program
+    .command("read")
+    .description("print a memory file (--json: path, sha256, front-matter, body)")
+    .argument("<path>", "memory path, e.g. prefs/pm.md")
+    .action(lazy(() => import("./commands/read.js")));
+
+  program
+    .command("write")
+    .description("write a memory from stdin or --file; one attributed commit")
+    .argument("<path>", "memory path, e.g. prefs/pm.md")
+    .option("--file <file>", "read the content from this file instead of stdin")
+    .option("--expect-hash <sha256>", "only write if the file's current sha256 is this (use 'none' for: must not exist)")
+    .option("--agent <name>", "who is writing (default: $REVERIE_AGENT)")
+    .option("--session <id>", "the session this came from, e.g. ses_1")
+    .option("--raw", "write the bytes exactly, without adding id/created/updated/sources")
+    .action(lazy(() => import("./commands/write.js")));
+
+  program
+    .command("rm")
+    .description("delete a memory; one attributed commit")
+    .argument("<path>", "memory path")
+    .option("--expect-hash <sha256>", "only delete if the file's current sha256 is this")
+    .option("--agent <name>", "who is deleting (default: $REVERIE_AGENT)")
+    .option("--session <id>", "the session this came from")
+    .action(lazy(() => import("./commands/rm.js")));
+
+  program
+    .command("mv")
+    .description("rename or move a memory; one attributed commit")
+    .argument("<from>", "current memory path")
+    .argument("<to>", "new memory path")
+    .option("--expect-hash <sha256>", "only move if the file's current sha256 is this")
+    .option("--agent <name>", "who is moving it (default: $REVERIE_AGENT)")
+    .option("--session <id>", "the session this came from")
+    .action(lazy(() => import("./commands/mv.js")));
+
+  program
+    .command("ls")
+    .description("list memories (path, title)")
+    .argument("[prefix]", "only paths under this folder")
+    .action(lazy(() => import("./commands/ls.js")));
+
+  program
+    .command("log")
+    .description("history from git: who wrote what, when, in which session")
+    .argument("[path]", "one memory's history (follows renames)")
+    .option("-n, --limit <n>", "at most this many commits")
+    .action(lazy(() => import("./commands/log.js")));
+
+  program
+    .command("search")
+    .description("full-text search over path, title, tags, key and body")
+    .argument("<query...>", "words to find")
+    .option("-n, --limit <n>", "at most this many hits", "10")
+    .action(lazy(() => import("./commands/search.js")));
+
+  program
+    .command("doctor")
+    .description("check every file, the index and the repository; exit 1 if anything is wrong")
+    .action(lazy(() => import("./commands/doctor.js")));
+
+  program
+    .command("import")
+    .description("import agent transcripts into .reverie/sessions (Claude Code, Anthropic, OpenAI, Gemini CLI, reverie)")
+    .argument("<files...>", "transcript files or folders (searched recursively)")
+    .addOption(
+      new Option("--format <format>", "the transcripts' format").choices(["auto", "claude-code", "claude-code-text", "anthropic", "openai", "gemini-cli", "reverie"]).default("auto"),
+    )
+    .option("--strict", "fail on the first malformed line instead of skipping and reporting it")
+    .action(lazy(() => import("./commands/import.js")));
+
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT.ok;
+  }
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message (unknown option, missing argument, --help).
+      if (error.exitCode === 0) return EXIT.ok;
+      stderr.write("Run 'reverie --help' for usage.\n");
+      return EXIT.user;
+    }
+    return report(error, stderr, argv.includes("--json") ? stdout : null, env.REVERIE_DEBUG === "1");
+  }
+}
+
+function report(error: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {
+  const code = exitCodeFor(error);
+  const known = isReverieError(error)
+    ? error
+    : new ReverieError("INTERNAL", `Unexpected error: ${error instanceof Error ? error.message : String(error)}. This is a bug in reverie; please report it with the command you ran.`, {
+        name: error instanceof Error ? error.name : typeof error,
+      });
+  if (jsonOut) jsonOut.write(`${JSON.stringify({ error: known.toJSON() }, null, 2)}\n`);
+  stderr.write(`reverie: ${known.message}\n`);
+  // A stack trace helps only for bugs, and only someone debugging wants it.
+  if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+  else if (!isReverieError(error)) stderr.write("Set REVERIE_DEBUG=1 to see the stack trace.\n");
+  return code;
+}

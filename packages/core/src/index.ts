@@ -37,6 +37,7 @@ export type { GitRepo, CommitInfo, CommitMessage, ChangedPath, Identity } from "
 export { formatTrailers, parseTrailers } from "./git/trailers.js";
 export type { Trailers } from "./git/trailers.js";
 export { listMarkdownFiles } from "./memory/walk.js";
+export type { Diagnostic } from "./memory/doctor.js";
 export { openSearchIndex } from "./search/search-index.js";
 export type { SearchIndex, SearchIndexOptions, SearchDoc, SearchHit, SearchQueryOptions, SearchProblem, RefreshStats, FileStamp } from "./search/search-index.js";
 export type { CacheStatus } from "./search/cache-file.js";

@@ -12,6 +12,8 @@ export interface GitRunOptions {
 
 export interface GitResult {
   stdout: string;
+  /** The exact bytes of stdout (for `cat-file --batch`, whose framing counts bytes). */
+  stdoutBytes: Buffer;
   stderr: string;
   code: number;
 }
@@ -45,7 +47,8 @@ export function runGit(dir: string, args: readonly string[], options: GitRunOpti
       } else reject(new ReverieError("GIT_FAILED", `Could not run git: ${error.message}`, { args }, { cause: error }));
     });
     child.on("close", (code) => {
-      const result = { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), code: code ?? -1 };
+      const stdoutBytes = Buffer.concat(out);
+      const result = { stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr: Buffer.concat(err).toString("utf8"), code: code ?? -1 };
       if (result.code === 0 || options.okCodes?.includes(result.code)) resolve(result);
       else reject(gitError(dir, args, result));
     });

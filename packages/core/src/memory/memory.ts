@@ -8,6 +8,9 @@ import { agentIdentity, openRepo, repoTopLevel, type CommitInfo, type GitRepo } 
 import { acquireLock } from "../lock.js";
 import { decodeUtf8, noteTitle, parseNote } from "../note/parse.js";
 import type { Note } from "../note/types.js";
+import { openSearchIndex, type SearchHit, type SearchIndex, type SearchQueryOptions } from "../search/search-index.js";
+import { diagnose, type Diagnostic } from "./doctor.js";
+import { loadSearchDoc } from "./search-docs.js";
 import { assertContained, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
 import { listMarkdownFiles } from "./walk.js";
@@ -109,6 +112,16 @@ export interface Memory {
   rename(from: string, to: string, options?: MutationOptions): Promise<RenameResult>;
   list(prefix?: string): Promise<MemoryEntry[]>;
   history(path?: string, options?: { limit?: number }): Promise<HistoryEntry[]>;
+  /**
+   * Ranked full-text hits over path, title, tags, key and body of every scope. The first call
+   * opens the index from its cache and catches up with the files; writes through this object
+   * keep it current, and a later open sees other processes' writes.
+   */
+  search(query: string, options?: SearchQueryOptions): Promise<SearchHit[]>;
+  /** Every file that cannot be parsed, bad front-matter fields, duplicate ids, and repository problems. */
+  doctor(): Promise<Diagnostic[]>;
+  /** Persists the search index (if it was opened) so the next open starts warm. */
+  close(): Promise<void>;
 }
 
 /**
@@ -249,6 +262,30 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     }
   }
 
+  let indexes: Promise<Map<Scope, SearchIndex>> | null = null;
+  /** One index per scope, each cached in the memory's own .reverie/cache/. */
+  function openIndexes(): Promise<Map<Scope, SearchIndex>> {
+    indexes ??= (async () => {
+      const opened = new Map<Scope, SearchIndex>();
+      for (const scope of scopes) {
+        const cacheName = scope.prefix === "" ? "search-index.json" : `search-index.mount-${scope.prefix.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`;
+        opened.set(
+          scope,
+          await openSearchIndex({ dir: scope.dir, namespace: scope.prefix, load: loadSearchDoc, cacheFile: join(root, ".reverie", "cache", cacheName) }),
+        );
+      }
+      return opened;
+    })();
+    return indexes;
+  }
+
+  /** Brings an already-open index up to date with files this object just changed. */
+  async function reindex(scope: Scope, paths: string[]): Promise<void> {
+    if (!indexes) return;
+    const index = (await indexes).get(scope);
+    await index?.sync(paths);
+  }
+
   const memory: Memory = {
     dir: root,
     config,
@@ -282,7 +319,8 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         if (sha256 === currentHash) return { path: target.path, op: "unchanged", sha256, previousSha256: currentHash, commit: null };
         const op = bytes === null ? "create" : "update";
         await writeFileAtomic(target.abs, text);
-        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: ${op} ${target.path}`, op, who);
+        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: ${op} ${target.rel}`, op, who);
+        await reindex(target.scope, [target.path]);
         return { path: target.path, op, sha256, previousSha256: currentHash, commit };
       });
     },
@@ -298,7 +336,8 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         checkExpected(target.path, call.expectHash, currentHash);
         if (bytes === null || currentHash === null) throw notFound(target.path);
         await rm(target.abs);
-        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: delete ${target.path}`, "delete", who);
+        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: delete ${target.rel}`, "delete", who);
+        await reindex(target.scope, [target.path]);
         return { path: target.path, previousSha256: currentHash, commit };
       });
     },
@@ -338,10 +377,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
             { abs: to.abs, bytes: null },
           ],
           [from.rel, to.rel],
-          `memory: rename ${from.path} -> ${to.path}`,
+          `memory: rename ${from.rel} -> ${to.rel}`,
           "rename",
           who,
         );
+        await reindex(from.scope, [from.path, to.path]);
         return { from: from.path, to: to.path, sha256: currentHash, commit };
       });
     },
@@ -379,6 +419,34 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         ...(historyOptions.limit !== undefined ? { limit: historyOptions.limit } : {}),
       });
       return commits.map((c) => toHistoryEntry(c, scope));
+    },
+
+    async search(query, searchOptions = {}) {
+      const limit = searchOptions.limit ?? 20;
+      const all = [...(await openIndexes()).values()];
+      const across = (combine: "and" | "or") => all.flatMap((index) => index.search(query, { ...searchOptions, limit, combine }));
+      let hits = across("and");
+      if (hits.length === 0) hits = across("or");
+      hits.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return hits.slice(0, limit);
+    },
+
+    async doctor() {
+      const found = await diagnose(scopes);
+      for (const [scope, index] of await openIndexes()) {
+        if (index.opened.cache === "corrupt" || index.opened.cache === "incompatible") {
+          found.push({
+            severity: "warning",
+            code: "INDEX_REBUILT",
+            message: `The search index of ${scope.prefix || "the memory"} was ${index.opened.cache} and has been rebuilt from the files (nothing was lost: it is derived data).`,
+          });
+        }
+      }
+      return found;
+    },
+
+    async close() {
+      if (indexes) await Promise.all([...(await indexes).values()].map((index) => index.close()));
     },
   };
   return memory;

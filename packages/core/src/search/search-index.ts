@@ -78,6 +78,13 @@ export interface SearchQueryOptions {
   fuzzy?: boolean;
   /** The last query term also matches as a prefix (search-as-you-type), if it has 2+ characters. @default true */
   prefix?: boolean;
+  /**
+   * How terms combine: `"and"` only memories with every term, `"or"` any term, `"and-then-or"`
+   * every term unless none has them all. Searching several indexes together needs `"and"` then
+   * `"or"` across all of them, or one index's loose matches would crowd out another's exact ones.
+   * @default "and-then-or"
+   */
+  combine?: "and" | "or" | "and-then-or";
 }
 
 /** Options of `openSearchIndex`. */
@@ -449,8 +456,9 @@ export async function openSearchIndex(options: SearchIndexOptions): Promise<Sear
         ...(under === undefined || under === "" ? {} : { filter: (result: SearchResult) => (result.id as string).startsWith(under) }),
       };
       const text = terms.join(" ");
-      let results = mini.search(text, { ...base, combineWith: "AND" });
-      if (results.length === 0 && terms.length > 1) results = mini.search(text, { ...base, combineWith: "OR" });
+      const combine = searchOptions.combine ?? "and-then-or";
+      let results = mini.search(text, { ...base, combineWith: combine === "or" ? "OR" : "AND" });
+      if (combine === "and-then-or" && results.length === 0 && terms.length > 1) results = mini.search(text, { ...base, combineWith: "OR" });
       return topByScoreThenPath(results, limit).map(toHit);
     },
 

@@ -1,0 +1,40 @@
+import { ReverieError } from "@reverie/core";
+
+/** What every command gets from the composition root: resolved globals and its output streams. */
+export interface CommandContext {
+  /** The memory folder: --dir, else $REVERIE_DIR, else ./memory. */
+  dir: string;
+  json: boolean;
+  /** Default agent for attribution: --agent, else $REVERIE_AGENT. */
+  agent?: string;
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** Writes a line (or, with --json, a JSON document) to stdout. */
+export function print(ctx: CommandContext, human: string, json?: unknown): void {
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify(json ?? null, null, 2)}\n`);
+  else if (human !== "") ctx.stdout.write(human.endsWith("\n") ? human : `${human}\n`);
+}
+
+/** Progress and warnings: always stderr, so stdout stays clean for pipes and --json. */
+export function note(ctx: CommandContext, line: string): void {
+  ctx.stderr.write(`${line}\n`);
+}
+
+/** Reads all of stdin as bytes, refusing to wait on an interactive terminal. */
+export async function readStdin(ctx: CommandContext, what: string, hint: string): Promise<Buffer> {
+  if (ctx.stdin.isTTY) {
+    throw new ReverieError("INVALID_INPUT", `No ${what}: pipe it in (${hint}) or pass --file <file>.`, {});
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** Short commit id for human output. */
+export function short(commit: string | null | undefined): string {
+  return commit ? commit.slice(0, 7) : "-";
+}

@@ -1,0 +1,151 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@reverie/test-utils";
+
+const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `reverie` binary as a user would. */
+function reverie(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): Run {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    input: options.input ?? "",
+    env: { ...process.env, REVERIE_DIR: "", REVERIE_AGENT: "", ...options.env },
+    cwd: options.cwd,
+    encoding: "utf8",
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function git(dir: string, ...args: string[]): string {
+  return spawnSync("git", args, { cwd: dir, encoding: "utf8" }).stdout;
+}
+
+let base: string;
+let dir: string;
+
+beforeEach(async () => {
+  base = await tempDir();
+  dir = join(base, "memory");
+  expect(reverie(["init", dir]).code).toBe(0);
+});
+
+describe("the quick start", () => {
+  it("init, write, read, log and search work as the README shows", () => {
+    const write = reverie(["write", "prefs/pm.md", "--agent", "coder-1", "--session", "ses_1", "--dir", dir], { input: "Use pnpm, not npm.\n" });
+    expect(write).toMatchObject({ code: 0, stderr: "" });
+    expect(write.stdout).toMatch(/^created prefs\/pm\.md \(sha256 [0-9a-f]{12}…, commit [0-9a-f]{7}\)\n$/);
+
+    const read = JSON.parse(reverie(["read", "prefs/pm.md", "--json", "--dir", dir]).stdout);
+    expect(read).toMatchObject({ path: "prefs/pm.md", title: "Use pnpm, not npm.", body: "Use pnpm, not npm.\n", mount: "", readOnly: false });
+    expect(read.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(read.frontmatter.sources).toEqual([{ session: "ses_1", agent: "coder-1", at: expect.any(String) }]);
+
+    const log = JSON.parse(reverie(["log", "prefs/pm.md", "--json", "--dir", dir]).stdout);
+    expect(log).toEqual([
+      {
+        commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+        date: "2026-11-20T10:00:00Z",
+        author: "coder-1",
+        op: "create",
+        agent: "coder-1",
+        session: "ses_1",
+        subject: "memory: create prefs/pm.md",
+        paths: [{ status: "A", path: "prefs/pm.md" }],
+      },
+    ]);
+
+    const search = JSON.parse(reverie(["search", "pnpm", "--json", "--dir", dir]).stdout);
+    expect(search.map((h: { path: string; title: string }) => [h.path, h.title])).toEqual([["prefs/pm.md", "Use pnpm, not npm."]]);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+
+  it("reads the folder from REVERIE_DIR and the agent from REVERIE_AGENT", () => {
+    const env = { REVERIE_DIR: dir, REVERIE_AGENT: "env-agent" };
+    expect(reverie(["write", "a.md"], { input: "alpha\n", env }).code).toBe(0);
+    expect(reverie(["read", "a.md"], { env }).stdout).toContain("alpha\n");
+    expect(git(dir, "log", "-1", "--format=%an")).toBe("env-agent\n");
+  });
+
+  it("prints the file itself for read, and lists with ls", () => {
+    reverie(["write", "notes/b.md", "--raw", "--dir", dir], { input: "# Bee\nbody\n" });
+    expect(reverie(["read", "notes/b.md", "--dir", dir]).stdout).toBe("# Bee\nbody\n");
+    expect(reverie(["ls", "--dir", dir]).stdout).toBe("README.md   Memory\nnotes/b.md  Bee\n");
+    expect(reverie(["ls", "nothing", "--dir", dir]).stdout).toBe("No memories under nothing/.\n");
+  });
+});
+
+describe("exit codes and messages", () => {
+  it("exits 2 with CONFLICT when the expected hash is stale, and writes nothing", async () => {
+    reverie(["write", "k.md", "--raw", "--dir", dir], { input: "v1\n" });
+    const head = git(dir, "rev-parse", "HEAD");
+    const stale = "0".repeat(64);
+    const run = reverie(["write", "k.md", "--expect-hash", stale, "--dir", dir, "--json"], { input: "v2\n" });
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: "CONFLICT", data: { path: "k.md", expected: stale } });
+    expect(run.stderr).toContain("reverie: k.md has changed: expected hash 0000");
+    expect(git(dir, "rev-parse", "HEAD")).toBe(head);
+    expect(await readFile(join(dir, "k.md"), "utf8")).toBe("v1\n");
+    expect(reverie(["rm", "k.md", "--expect-hash", stale, "--dir", dir]).code).toBe(2);
+    expect(reverie(["mv", "k.md", "j.md", "--expect-hash", stale, "--dir", dir]).code).toBe(2);
+  });
+
+  it("exits 1 on bad paths, bad hashes and missing folders, saying how to fix it", () => {
+    expect(reverie(["write", "../x.md", "--dir", dir], { input: "x" })).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: `reverie: Invalid path "../x.md": '..' segments are not allowed. Paths must stay inside the memory folder.\n`,
+    });
+    expect(reverie(["write", "a.md", "--expect-hash", "abc", "--dir", dir], { input: "x" }).stderr).toContain("--expect-hash \"abc\" is not a sha256");
+    const missing = join(base, "nowhere");
+    expect(reverie(["ls", "--dir", missing])).toMatchObject({ code: 1, stderr: `reverie: No memory folder at ${missing}. Create one with: reverie init ${missing}\n` });
+    expect(reverie(["read", "nope.md", "--dir", dir])).toMatchObject({ code: 1, stderr: "reverie: No memory at nope.md. List what exists with: reverie ls\n" });
+    expect(reverie(["write", "a.md", "--file", join(base, "missing.txt"), "--dir", dir])).toMatchObject({ code: 1 });
+    expect(reverie(["log", "--limit", "zero", "--dir", dir]).stderr).toContain("--limit must be a whole number of at least 1");
+  });
+
+  it("answers a typo with a suggestion, not a stack trace", () => {
+    const run = reverie(["serch", "x"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("error: unknown command 'serch'\n(Did you mean search?)\nRun 'reverie --help' for usage.\n");
+    const option = reverie(["ls", "--jsn", "--dir", dir]);
+    expect(option.code).toBe(1);
+    expect(option.stderr).toContain("error: unknown option '--jsn'\n(Did you mean --json?)");
+  });
+
+  it("prints help with no arguments", () => {
+    const run = reverie([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Usage: reverie [options] [command]");
+  });
+
+  it("refuses to init twice", () => {
+    expect(reverie(["init", dir]).stderr).toContain("is already a reverie memory");
+  });
+});
+
+describe("doctor", () => {
+  it("is quiet on a healthy memory and lists every unreadable file with its line", async () => {
+    expect(reverie(["doctor", "--dir", dir])).toMatchObject({ code: 0, stdout: `${dir}: no problems found.\n` });
+    await mkdir(join(dir, "bad"));
+    await writeFile(join(dir, "bad/yaml.md"), "---\ntitle: ok\ntags: [a\n---\nbody\n");
+    await writeFile(join(dir, "bad/latin.md"), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    const run = reverie(["doctor", "--dir", dir, "--json"]);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ ok: false, errors: 2, warnings: 2 });
+    expect(report.problems.map((p: { severity: string; code: string; path: string; line?: number }) => [p.severity, p.code, p.path, p.line])).toEqual([
+      ["error", "INVALID_INPUT", "bad/latin.md", 1],
+      ["error", "PARSE_ERROR", "bad/yaml.md", 3],
+      ["warning", "UNCOMMITTED", "bad/latin.md", undefined],
+      ["warning", "UNCOMMITTED", "bad/yaml.md", undefined],
+    ]);
+  });
+});

@@ -1,0 +1,18 @@
+import { noteTitle, parseNote } from "../note/parse.js";
+import type { SearchDoc } from "../search/search-index.js";
+
+/** Builds the search document of a memory file; throws on unparsable front-matter (the index then falls back to raw text). */
+export function loadSearchDoc(path: string, content: string): SearchDoc {
+  const note = parseNote(path, content);
+  const fm = note.frontmatter;
+  const doc: SearchDoc = {
+    path,
+    title: noteTitle(note),
+    tags: Array.isArray(fm.tags) ? fm.tags.filter((t): t is string => typeof t === "string") : [],
+    key: typeof fm.key === "string" ? fm.key : "",
+    body: note.body,
+  };
+  if (typeof fm.type === "string") doc.type = fm.type;
+  if (typeof fm.trust === "string") doc.trust = fm.trust;
+  return doc;
+}
