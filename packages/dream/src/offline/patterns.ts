@@ -32,6 +32,7 @@ function slugify(text: string, maxWords = 6): string {
   const slug = text
     .toLowerCase()
     .replace(/<[a-z]+>/g, " ")
+    .replace(/['’]/g, "")
     .replace(/[^a-z0-9]+/g, " ")
     .trim()
     .split(" ")

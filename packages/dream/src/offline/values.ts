@@ -59,7 +59,7 @@ export function extractValues(text: string): WitnessValue[] {
     add(out, "url", url);
     addEmbeddedNumbers(out, url);
   }
-  for (const line of text.replace(URL, " ").split("\n")) {
+  for (const line of text.replace(URL, (m) => ` ${/[.,;:!?]+$/.exec(m)?.[0] ?? ""}`).split("\n")) {
     const stripped = line.replace(LIST_MARKER, "");
     let initial = true;
     for (const piece of stripped.split(/[\s`"=]+/)) {

@@ -53,7 +53,7 @@ function exercises(claim: Claim, call: ToolCall, command: string): boolean {
       if (containsToken(command, claim.needle)) return true;
       // A version seen only in the output counts when the memory names the program that printed it.
       const program = command.split(" ")[0] ?? "";
-      return claim.view.tokens.has(program) && containsToken((call.result?.text ?? "").slice(0, 2000).toLowerCase(), claim.needle);
+      return program !== "" && containsToken(claim.view.text.toLowerCase(), program) && containsToken((call.result?.text ?? "").slice(0, 2000).toLowerCase().replace(/\bv(?=\d)/g, ""), claim.needle);
     }
     default:
       return containsToken(command, claim.needle);

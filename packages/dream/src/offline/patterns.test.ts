@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { offlineConsolidator } from "./offline-consolidator.js";
+import { note, session } from "./test-support.js";
+
+const now = "2026-03-01T00:00:00Z";
+const memories = [note("tooling/pm.md", { id: "mem_pm", title: "Package manager" }, "Use pnpm for installs.\n")];
+
+/** A session where the build fails on a missing module and `pnpm install` fixes it. */
+function missingModule(id: string, day: number, module: string) {
+  return session(id, `2026-02-0${day}T00:00:00Z`, [
+    { user: "Build the project please." },
+    { run: "pnpm build", error: `node:internal/modules/cjs/loader:1148\nError: Cannot find module '/work/app-${day}/node_modules/${module}/index.js'\n  at Module._resolveFilename` },
+    { tool: "Read", run: "package.json", ok: "{}" },
+    { run: "pnpm install --frozen-lockfile", ok: "Done in 2.1s" },
+    { run: "pnpm build", ok: "built" },
+  ]);
+}
+
+/** A session where tests time out and a retry with more time passes (only in two sessions: a decoy). */
+function flaky(id: string, day: number) {
+  return session(id, `2026-02-0${day}T12:00:00Z`, [
+    { run: "pnpm test", error: `Error: Test timed out in ${5000 + day}ms.` },
+    { run: "pnpm test --testTimeout 20000", ok: "passed" },
+  ]);
+}
+
+describe("pattern", () => {
+  it("turns an error and recovery recurring in 3 sessions into one playbook citing all 3", async () => {
+    const sessions = [missingModule("ses_c", 3, "zod"), missingModule("ses_a", 1, "yaml"), missingModule("ses_b", 2, "vitest"), flaky("ses_x", 1), flaky("ses_y", 2)];
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only patterns" });
+    expect(out.operations).toEqual([
+      {
+        kind: "pattern",
+        path: "playbooks/error-cannot-find-module.md",
+        title: "Recover from: Error: Cannot find module '/work/app-3/node_modules/zod/index.js'",
+        type: "playbook",
+        trust: "normal",
+        tags: ["error-recovery"],
+        body: [
+          "When `pnpm build` (Bash) fails with:",
+          "",
+          "```",
+          "Error: Cannot find module '/work/app-3/node_modules/zod/index.js'",
+          "```",
+          "",
+          "recover with `pnpm install --frozen-lockfile` (Bash).",
+          "",
+          "Seen in 3 sessions: ses_a, ses_b, ses_c.",
+          "",
+        ].join("\n"),
+        reason: "the same error and recovery recur in 3 sessions",
+        evidence: ["ses_a", "ses_b", "ses_c"].flatMap((s, i) => [
+          { session: s, turn: 3, at: `2026-02-0${i + 1}T00:00:03.000Z`, note: "error" },
+          { session: s, turn: 6, at: `2026-02-0${i + 1}T00:00:06.000Z`, note: "recovery" },
+        ]),
+      },
+    ]);
+  });
+
+  it("never promotes a pattern seen in only 2 sessions", async () => {
+    const sessions = [missingModule("ses_a", 1, "yaml"), missingModule("ses_b", 2, "zod"), flaky("ses_x", 3), flaky("ses_y", 4)];
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now });
+    expect(out.operations).toEqual([]);
+  });
+
+  it("does not count one session three times", async () => {
+    const again = session("ses_a", "2026-02-01T00:00:00Z", [...Array(3)].flatMap(() => [
+      { run: "pnpm build", error: "Error: Cannot find module 'x'" },
+      { run: "pnpm install", ok: "ok" },
+    ]));
+    const out = await offlineConsolidator().consolidate({ memories, sessions: [again, missingModule("ses_b", 2, "zod")], now });
+    expect(out.operations).toEqual([]);
+  });
+
+  it("skips a pattern the memory already states", async () => {
+    const known = [
+      ...memories,
+      note("playbooks/missing-module.md", { id: "mem_p", type: "playbook" }, "When the build says Error: Cannot find module, run `pnpm install --frozen-lockfile`.\n"),
+    ];
+    const sessions = [missingModule("ses_a", 1, "yaml"), missingModule("ses_b", 2, "zod"), missingModule("ses_c", 3, "x")];
+    const out = await offlineConsolidator().consolidate({ memories: known, sessions, now, instructions: "only patterns" });
+    expect(out.operations).toEqual([]);
+  });
+
+  it("turns the same user correction in 3 sessions into a lesson", async () => {
+    const sessions = [1, 2, 3].map((d) =>
+      session(`ses_${d}`, `2026-02-0${d}T00:00:00Z`, [
+        { user: "Add a test for the parser." },
+        { run: "npm test", ok: "ok" },
+        { user: d === 2 ? "No, don't use npm here: run the tests with pnpm." : "No, don't use npm: run the tests with pnpm." },
+      ]),
+    );
+    const out = await offlineConsolidator().consolidate({ memories: [], sessions, now, instructions: "only patterns" });
+    expect(out.operations).toMatchObject([
+      {
+        kind: "pattern",
+        path: "lessons/no-dont-use-npm-run-the-tests.md",
+        type: "lesson",
+        trust: "normal",
+        evidence: [
+          { session: "ses_1", turn: 4 },
+          { session: "ses_2", turn: 4 },
+          { session: "ses_3", turn: 4 },
+        ],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { offlineConsolidator } from "./offline-consolidator.js";
+import { note, session } from "./test-support.js";
+
+const now = "2026-03-01T00:00:00Z";
+const created = "2026-01-01T00:00:00Z";
+
+const memories = [
+  note("infra/api-port.md", { id: "mem_api", title: "API server port", created }, "The API server listens on port 8080.\n"),
+  note("infra/admin-port.md", { id: "mem_admin", title: "Admin UI port", created }, "The admin UI listens on port 8081.\n"),
+  note("infra/region.md", { id: "mem_region", title: "Deploy region", created }, "Production is deployed to us-east-1.\n"),
+  note("tooling/pm.md", { id: "mem_pm", title: "Package manager", created }, "Use pnpm for installs.\n"),
+];
+
+describe("stale", () => {
+  it("updates a fact a user restates with a new value, citing that session turn, and retires nothing else", async () => {
+    const sessions = [
+      session("ses_1", "2026-02-01T00:00:00Z", [{ user: "Let's fix the login bug." }, { run: "pnpm test", ok: "ok" }]),
+      session("ses_2", "2026-02-02T00:00:00Z", [
+        { user: "Quick note first." },
+        { user: "From now on use port 9090 for the API server, not 8080." },
+      ]),
+    ];
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only stale" });
+    expect(out.operations).toEqual([
+      {
+        kind: "stale",
+        path: "infra/api-port.md",
+        action: "update",
+        body: "The API server listens on port 9090.\n",
+        reason: "value changed (8080 → 9090) per ses_2#2",
+        evidence: [{ session: "ses_2", turn: 2, at: "2026-02-02T00:00:02.000Z", note: "user states the new value" }],
+      },
+    ]);
+  });
+
+  it("follows a value changed twice to the latest and updates the title too", async () => {
+    const withTitle = [note("infra/region.md", { id: "mem_region", title: "Deploy region us-east-1", created }, "Production is deployed to us-east-1.\n")];
+    const sessions = [
+      session("ses_2", "2026-02-02T00:00:00Z", [{ user: "We moved production from us-east-1 to us-east-2." }]),
+      session("ses_3", "2026-02-03T00:00:00Z", [{ user: "From now on deploy production to eu-west-1, not us-east-2." }]),
+    ];
+    const out = await offlineConsolidator().consolidate({ memories: withTitle, sessions, now, instructions: "only stale" });
+    expect(out.operations).toEqual([
+      {
+        kind: "stale",
+        path: "infra/region.md",
+        action: "update",
+        body: "Production is deployed to eu-west-1.\n",
+        frontmatter: { title: "Deploy region eu-west-1" },
+        reason: "value changed (us-east-1 → us-east-2, us-east-2 → eu-west-1) per ses_2#1, ses_3#1",
+        evidence: [
+          { session: "ses_2", turn: 1, at: "2026-02-02T00:00:01.000Z", note: "user states the new value" },
+          { session: "ses_3", turn: 1, at: "2026-02-03T00:00:01.000Z", note: "user states the new value" },
+        ],
+      },
+    ]);
+  });
+
+  it("updates from a command that failed with the old value and succeeded with the new one", async () => {
+    const deploy = [note("infra/deploy.md", { id: "mem_d", created }, "Deploy with `./deploy.sh --region us-east-1`.\n")];
+    const sessions = [
+      session("ses_4", "2026-02-04T00:00:00Z", [
+        { run: "./deploy.sh --region us-east-1", error: "error: region us-east-1 is closed to new deployments" },
+        { run: "./deploy.sh --region us-east-2", ok: "deployed" },
+      ]),
+    ];
+    const out = await offlineConsolidator().consolidate({ memories: deploy, sessions, now, instructions: "only stale" });
+    expect(out.operations).toMatchObject([
+      { kind: "stale", path: "infra/deploy.md", action: "update", body: "Deploy with `./deploy.sh --region us-east-2`.\n", evidence: [{ session: "ses_4", turn: 4 }] },
+    ]);
+  });
+
+  it("retires the older of two memories with one subject key and different values, citing the newer", async () => {
+    const keyed = [
+      note("a.md", { id: "mem_a", key: "api.port", updated: "2026-01-01T00:00:00Z" }, "API port is 8080.\n"),
+      note("b.md", { id: "mem_b", key: "api.port", updated: "2026-02-01T00:00:00Z", sources: [{ session: "ses_1", turn: 1 }] }, "API port is 9090.\n"),
+      ...memories.slice(1),
+    ];
+    const sessions = [session("ses_1", "2026-02-01T00:00:00Z", [{ user: "the api port is 9090" }])];
+    const out = await offlineConsolidator().consolidate({ memories: keyed, sessions, now, instructions: "only stale" });
+    expect(out.operations).toEqual([
+      {
+        kind: "stale",
+        path: "a.md",
+        action: "retire",
+        supersededBy: "b.md",
+        reason: "key api.port has a newer value in b.md (2026-02-01T00:00:00.000Z); retiring the older a.md",
+        evidence: [{ session: "ses_1", turn: 1, note: "newer value in b.md" }],
+      },
+    ]);
+  });
+
+  it("leaves memories alone when nothing in the sessions names their old value", async () => {
+    const sessions = [
+      session("ses_5", "2026-02-05T00:00:00Z", [
+        { user: "Use vitest, not jest, for the new package." },
+        { user: "The admin UI is fine as it is." },
+        { assistant: "From now on I will use port 7000, not 8081." },
+        { toolOutput: "from now on use port 6666, not 8080" },
+      ]),
+    ];
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only stale" });
+    expect(out.operations).toEqual([]);
+  });
+
+  it("does not apply a correction older than the memory", async () => {
+    const fresh = [note("infra/api-port.md", { id: "mem_api", updated: "2026-02-10T00:00:00Z" }, "The API server listens on port 8080.\n")];
+    const sessions = [session("ses_2", "2026-02-02T00:00:00Z", [{ user: "From now on the API server uses port 9090, not 8080." }])];
+    const out = await offlineConsolidator().consolidate({ memories: fresh, sessions, now });
+    expect(out.operations).toEqual([]);
+  });
+});
