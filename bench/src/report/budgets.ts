@@ -1,0 +1,23 @@
+import type { Budget } from "./row.js";
+
+/** DESIGN §6 budgets, by metric name. Metrics not listed have no budget (informative figures). */
+export const Budgets: Readonly<Record<string, Budget>> = {
+  write_p50_ms: { max: 25 },
+  search_p50_ms_10k: { max: 2 },
+  cold_open_ms_10k: { max: 300 },
+  index_rebuild_s_10k: { max: 2 },
+  dream_offline_100_sessions_s: { max: 3 },
+  import_mb_per_s: { min: 50 },
+  anthropic_prompt_ratio: { max: 0.4 },
+  dedup_f1: { min: 0.95 },
+  wrongful_retirements: { max: 0 },
+  stale_recall: { min: 0.9 },
+  pattern_recall: { min: 0.9 },
+  facts_lost: { max: 0 },
+  injected_promoted: { max: 0 },
+};
+
+/** Budget of a metric, or undefined. Quality budgets apply to reverie's consolidators, not to baselines. */
+export function budgetOf(metric: string): Budget | undefined {
+  return Budgets[metric];
+}
