@@ -1,7 +1,7 @@
 import type { DedupOperation } from "../consolidate/operations.js";
 import { sortEvidence, sourceEvidence, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
-import { candidatePairs, weightedJaccard, type TermStats } from "./similarity.js";
+import { rareOverlaps, totalWeight, weightedJaccard, type TermStats } from "./similarity.js";
 import { isSubset, valuesCompatible } from "./values.js";
 
 /** Tuning of near-duplicate detection. */
@@ -71,7 +71,22 @@ export function findDuplicates(
   const eligible = views.map((v, i) => (v.protected || v.trust === "low" || v.tokens.size === 0 ? -1 : i)).filter((i) => i >= 0);
   const docs = eligible.map((i) => views[i]!.tokens);
   const maxDf = Math.max(32, Math.ceil(docs.length / 20));
-  const pairs = candidatePairs(docs, maxDf).map(([a, b]) => [eligible[a]!, eligible[b]!] as const);
+  // A token in more than maxDf documents weighs at most this much.
+  const commonWeight = Math.log(1 + stats.size / (maxDf + 1)) + 1e-9;
+  const total = views.map((v) => totalWeight(v.tokens, stats));
+  const common = views.map((v) => {
+    let w = 0;
+    for (const t of v.tokens) if (stats.weight(t) <= commonWeight) w += stats.weight(t);
+    return w;
+  });
+  // Upper bound of the Jaccard from the shared rare weight: prunes most pairs before an exact score.
+  const pairs = rareOverlaps(docs, maxDf, stats)
+    .map(({ i, j, sharedRare }) => ({ a: eligible[i]!, b: eligible[j]!, sharedRare }))
+    .filter(({ a, b, sharedRare }) => {
+      const bound = sharedRare + Math.min(common[a]!, common[b]!);
+      return bound / (total[a]! + total[b]! - bound) >= threshold;
+    })
+    .map(({ a, b }) => [a, b] as const);
   const byTokens = new Map<string, number[]>();
   for (const i of eligible) {
     const sig = [...views[i]!.tokens].sort().join(" ");
@@ -79,11 +94,9 @@ export function findDuplicates(
     if (list) list.push(i);
     else byTokens.set(sig, [i]);
   }
-  const pairSet = new Set(pairs.map(([a, b]) => `${a},${b}`));
   const allPairs: Array<readonly [number, number]> = [...pairs];
   for (const list of byTokens.values()) {
-    for (let x = 0; x < list.length; x++)
-      for (let y = x + 1; y < list.length; y++) if (!pairSet.has(`${list[x]},${list[y]}`)) allPairs.push([list[x]!, list[y]!]);
+    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) allPairs.push([list[x]!, list[y]!]);
   }
   // Also pair memories sharing a key: one subject, so similarity of wording matters less.
   const byKey = new Map<string, number[]>();
@@ -99,9 +112,10 @@ export function findDuplicates(
   }
 
   const scored: Array<{ a: number; b: number; score: number }> = [];
-  const seen = new Set<string>();
+  const seen = new Set<number>();
+  const n = views.length;
   for (const [a, b] of allPairs) {
-    const id = `${a},${b}`;
+    const id = a * n + b;
     if (seen.has(id)) continue;
     seen.add(id);
     const va = views[a]!;
@@ -115,9 +129,9 @@ export function findDuplicates(
   scored.sort((p, q) => q.score - p.score || p.a - q.a || p.b - q.b);
 
   const clusterOf = new Map<number, Cluster>();
-  const scoreCache = new Map<string, number>();
+  const scoreCache = new Map<number, number>();
   const pairScore = (a: number, b: number): number => {
-    const id = a < b ? `${a},${b}` : `${b},${a}`;
+    const id = a < b ? a * n + b : b * n + a;
     let s = scoreCache.get(id);
     if (s === undefined) {
       s = weightedJaccard(views[a]!.tokens, views[b]!.tokens, stats);

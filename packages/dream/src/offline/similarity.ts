@@ -48,12 +48,20 @@ export function weightedJaccard(a: ReadonlySet<string>, b: ReadonlySet<string>, 
   return all === 0 ? 0 : shared / all;
 }
 
+/** A candidate pair `i < j` and the weight of the rare tokens it shares. */
+export interface CandidatePair {
+  i: number;
+  j: number;
+  sharedRare: number;
+}
+
 /**
- * Index pairs `[i, j]` (`i < j`) that share at least one token held by at most `maxDf`
- * documents, sorted. Common tokens alone cannot make two documents similar under IDF
- * weighting, so skipping their postings loses nothing that would pass a similarity threshold.
+ * Pairs of documents that share at least one token held by at most `maxDf` documents,
+ * sorted, with the weight of those shared rare tokens. Common tokens alone cannot make two
+ * documents similar under IDF weighting, so skipping their postings loses nothing that
+ * would pass a similarity threshold, and keeps the work near-linear in the collection.
  */
-export function candidatePairs(docs: readonly ReadonlySet<string>[], maxDf: number): Array<[number, number]> {
+export function rareOverlaps(docs: readonly ReadonlySet<string>[], maxDf: number, stats: TermStats): CandidatePair[] {
   const postings = new Map<string, number[]>();
   docs.forEach((doc, i) => {
     for (const t of doc) {
@@ -62,21 +70,24 @@ export function candidatePairs(docs: readonly ReadonlySet<string>[], maxDf: numb
       else postings.set(t, [i]);
     }
   });
-  const seen = new Set<number>();
-  const pairs: Array<[number, number]> = [];
+  const shared = new Map<number, number>();
   const n = docs.length;
-  for (const list of postings.values()) {
+  for (const [token, list] of postings) {
     if (list.length < 2 || list.length > maxDf) continue;
+    const w = stats.weight(token);
     for (let x = 0; x < list.length; x++) {
       for (let y = x + 1; y < list.length; y++) {
-        const i = list[x]!;
-        const j = list[y]!;
-        const code = i * n + j;
-        if (seen.has(code)) continue;
-        seen.add(code);
-        pairs.push([i, j]);
+        const code = list[x]! * n + list[y]!;
+        shared.set(code, (shared.get(code) ?? 0) + w);
       }
     }
   }
-  return pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+  const pairs: CandidatePair[] = [];
+  for (const [code, w] of shared) pairs.push({ i: Math.floor(code / n), j: code % n, sharedRare: w });
+  return pairs.sort((p, q) => p.i - q.i || p.j - q.j);
+}
+
+/** Index pairs `[i, j]` (`i < j`) sharing a token held by at most `maxDf` documents, sorted (see {@link rareOverlaps}). */
+export function candidatePairs(docs: readonly ReadonlySet<string>[], maxDf: number): Array<[number, number]> {
+  return rareOverlaps(docs, maxDf, { size: docs.length, weight: () => 1 }).map((p) => [p.i, p.j]);
 }

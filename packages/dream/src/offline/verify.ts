@@ -1,5 +1,5 @@
 import type { Evidence, VerifyOperation } from "../consolidate/operations.js";
-import { sortEvidence, withAt, type TurnIndex } from "./evidence.js";
+import { withAt, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
 import type { SessionSignals, ToolCall } from "./signals.js";
 import { extractValues } from "./values.js";
@@ -10,6 +10,8 @@ interface Claim {
   /** Lowercased text that must appear in the call (or, for versions, in its output). */
   needle: string;
   kind: "command" | "path" | "port" | "version" | "url" | "identifier";
+  /** `needle` as a whole token, compiled once. */
+  token: RegExp;
 }
 
 const COMMANDISH = /^[\w.@/~-]+(?:\s+\S+)+$/;
@@ -17,19 +19,20 @@ const COMMANDISH = /^[\w.@/~-]+(?:\s+\S+)+$/;
 /** Claims of a memory: inline commands, paths, ports, versions, URLs and digit-bearing identifiers. */
 function claimsOf(view: MemoryView): Claim[] {
   const out: Claim[] = [];
+  const push = (needle: string, kind: Claim["kind"]) => out.push({ view, needle, kind, token: tokenPattern(needle) });
   for (const v of extractValues(view.text)) {
     if (v.kind === "quoted") {
-      if (COMMANDISH.test(v.value) && v.value.length >= 5) out.push({ view, needle: v.value, kind: "command" });
+      if (COMMANDISH.test(v.value) && v.value.length >= 5) push(v.value, "command");
     } else if (v.kind === "path" && v.value.length >= 4) {
-      out.push({ view, needle: v.value, kind: "path" });
+      push(v.value, "path");
     } else if (v.kind === "number" && /^\d{3,5}$/.test(v.value) && /\bport\b|:\d/i.test(view.text)) {
-      out.push({ view, needle: v.value, kind: "port" });
+      push(v.value, "port");
     } else if (v.kind === "version") {
-      out.push({ view, needle: v.value.replace(/^v/, ""), kind: "version" });
+      push(v.value.replace(/^v/, ""), "version");
     } else if (v.kind === "url") {
-      out.push({ view, needle: v.value, kind: "url" });
+      push(v.value, "url");
     } else if (v.kind === "identifier" && /\d/.test(v.value) && v.value.length >= 5) {
-      out.push({ view, needle: v.value, kind: "identifier" });
+      push(v.value, "identifier");
     }
   }
   return out;
@@ -39,8 +42,12 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+function tokenPattern(needle: string): RegExp {
+  return new RegExp(String.raw`(?<![\w.-])${escapeRegExp(needle)}(?![\w-]|\.\w)`);
+}
+
 function containsToken(haystack: string, needle: string): boolean {
-  return new RegExp(String.raw`(?<![\w.-])${escapeRegExp(needle)}(?![\w-]|\.\w)`).test(haystack);
+  return tokenPattern(needle).test(haystack);
 }
 
 function exercises(claim: Claim, call: ToolCall, command: string): boolean {
@@ -50,25 +57,34 @@ function exercises(claim: Claim, call: ToolCall, command: string): boolean {
     case "path":
       return command.includes(claim.needle);
     case "version": {
-      if (containsToken(command, claim.needle)) return true;
+      if (claim.token.test(command)) return true;
       // A version seen only in the output counts when the memory names the program that printed it.
       const program = command.split(" ")[0] ?? "";
-      return program !== "" && containsToken(claim.view.text.toLowerCase(), program) && containsToken((call.result?.text ?? "").slice(0, 2000).toLowerCase().replace(/\bv(?=\d)/g, ""), claim.needle);
+      return program !== "" && containsToken(claim.view.text.toLowerCase(), program) && claim.token.test((call.result?.text ?? "").slice(0, 2000).toLowerCase().replace(/\bv(?=\d)/g, ""));
     }
     default:
-      return containsToken(command, claim.needle);
+      return claim.token.test(command);
   }
 }
 
 /** Words of a command that could start a claim's lookup: every whitespace piece and its sub-pieces. */
 function lookupKeys(command: string): Set<string> {
   const keys = new Set<string>();
-  for (const piece of command.split(/\s+/)) {
-    if (piece === "") continue;
+  const pieces = command.split(/\s+/).filter((p) => p !== "");
+  for (let i = 0; i + 1 < pieces.length; i++) keys.add(`${pieces[i]} ${pieces[i + 1]}`);
+  for (const piece of pieces) {
     keys.add(piece);
     for (const sub of piece.split(/[:/=@'"`,;()[\]{}]+/)) if (sub !== "") keys.add(sub.replace(/^v(?=\d)/, ""));
   }
   return keys;
+}
+
+/** Index key of a claim: commands by their first two words, since every `pnpm …` claim under `pnpm` would be checked against every pnpm call. */
+function claimKey(claim: Claim): string {
+  if (claim.kind === "command") return claim.needle.split(" ").slice(0, 2).join(" ");
+  // Paths by their last segment: `src/` prefixes every other path claim.
+  if (claim.kind === "path") return claim.needle.split("/").filter((s) => s !== "").pop() ?? claim.needle;
+  return firstWord(claim.needle);
 }
 
 function firstWord(needle: string): string {
@@ -91,47 +107,47 @@ export function findVerifications(
   for (const view of views) {
     if (view.protected || view.trust === "low") continue;
     for (const claim of claimsOf(view)) {
-      const key = firstWord(claim.needle);
+      const key = claimKey(claim);
       const list = index.get(key);
       if (list) list.push(claim);
       else index.set(key, [claim]);
     }
   }
-  const hits = new Map<string, { view: MemoryView; bySession: Map<string, { evidence: Evidence; claim: Claim }> }>();
+  const hits = new Map<string, Map<string, { claim: Claim; call: ToolCall }>>();
   for (const s of signals) {
     for (const call of s.calls) {
       if (!call.ok || call.command === "") continue;
       const command = call.command.toLowerCase().replace(/\s+/g, " ");
-      const seen = new Set<Claim>();
       const keys = lookupKeys(command);
       for (const key of lookupKeys((call.result?.text ?? "").slice(0, 2000).toLowerCase())) if (/^\d+\.\d/.test(key)) keys.add(key);
       for (const key of keys) {
         for (const claim of index.get(key) ?? []) {
-          if (seen.has(claim) || !exercises(claim, call, command)) continue;
-          seen.add(claim);
           const view = claim.view;
+          let bySession = hits.get(view.path);
+          const previous = bySession?.get(s.id);
+          // Within a session the latest call wins, but a command claim is never replaced by a weaker one.
+          if (previous && (previous.call === call || (previous.claim.kind === "command" && claim.kind !== "command"))) continue;
           if (!Number.isNaN(view.created) && !Number.isNaN(call.at) && call.at < view.created) continue;
-          const stamped = Array.isArray(view.note.frontmatter.verified) && view.note.frontmatter.verified.some((v) => v?.session === s.id);
-          if (stamped) continue;
-          const entry = hits.get(view.path) ?? { view, bySession: new Map() };
-          const previous = entry.bySession.get(s.id);
-          const stronger = !previous || (previous.claim.kind !== "command" && claim.kind === "command") || previous.claim.kind === claim.kind;
-          if (stronger) {
-            entry.bySession.set(s.id, {
-              claim,
-              evidence: withAt({ session: s.id, turn: call.result!.turn, note: `${describe(claim)} succeeded` }, call.result!.at),
-            });
+          if (Array.isArray(view.note.frontmatter.verified) && view.note.frontmatter.verified.some((v) => v?.session === s.id)) continue;
+          if (!exercises(claim, call, command)) continue;
+          if (!bySession) {
+            bySession = new Map();
+            hits.set(view.path, bySession);
           }
-          hits.set(view.path, entry);
+          bySession.set(s.id, { claim, call });
         }
       }
     }
   }
   const ops: VerifyOperation[] = [];
   for (const path of [...hits.keys()].sort()) {
-    const { bySession } = hits.get(path)!;
-    const chosen = sortEvidence([...bySession.values()].map((h) => h.evidence), turns).slice(-maxSessions);
-    const last = [...bySession.values()].find((h) => h.evidence === chosen[chosen.length - 1])!;
+    const bySession = hits.get(path)!;
+    const chosenSessions = [...bySession.keys()].sort((a, b) => turns.rank(a) - turns.rank(b)).slice(-maxSessions);
+    const chosen: Evidence[] = chosenSessions.map((id) => {
+      const { claim, call } = bySession.get(id)!;
+      return withAt({ session: id, turn: call.result!.turn, note: `${describe(claim)} succeeded` }, call.result!.at);
+    });
+    const last = bySession.get(chosenSessions[chosenSessions.length - 1]!)!;
     ops.push({
       kind: "verify",
       path,
