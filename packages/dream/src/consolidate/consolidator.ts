@@ -26,6 +26,10 @@ export interface ConsolidateOutput {
   /** Instruction lines the consolidator could not apply, verbatim (trimmed). */
   ignoredInstructions: string[];
   usage?: ConsolidateUsage;
+  /** Cost in USD of the model calls (resumed ones included), for consolidators that call a model. */
+  costUsd?: number;
+  /** Proposals the consolidator's own gates refused (made-up evidence, unknown paths, injection). */
+  dropped?: DroppedOperationReport[];
 }
 
 /** A step of a consolidation, for progress display. */
@@ -39,6 +43,8 @@ export interface ConsolidateContext {
   /** Aborting rejects with a `CANCELED` error. */
   signal?: AbortSignal;
   onProgress?(event: ConsolidateProgress): void;
+  /** Finished model requests of an earlier attempt of this dream; overrides the consolidator's own option. */
+  checkpoint?: ConsolidateCheckpoint;
 }
 
 /**
@@ -49,4 +55,22 @@ export interface Consolidator {
   /** Recorded as the run's `provider` (e.g. `offline`, `anthropic`). */
   name: string;
   consolidate(input: ConsolidateInput, ctx?: ConsolidateContext): Promise<ConsolidateOutput>;
+}
+
+/**
+ * Where a consolidator keeps the answers of finished model requests so a resumed dream does not
+ * pay for them again (the dream runner backs it with files in `.reverie/runs/<id>/`).
+ */
+export interface ConsolidateCheckpoint {
+  get(key: string): Promise<unknown | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+}
+
+/** An operation a consolidator proposed but refused at its own gates, for `dream show`. */
+export interface DroppedOperationReport {
+  /** Which part of the consolidation proposed it (e.g. a request label). */
+  request: string;
+  kind: string;
+  path?: string;
+  reason: string;
 }
