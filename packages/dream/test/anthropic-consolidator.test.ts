@@ -317,3 +317,103 @@ describe("anthropic consolidator over the real SDK and a fake server", () => {
     expect(out.dropped).toEqual([{ request: "sessions-1", kind: "stale", path: "infra/api-port.md", reason: "the updated text standing order, pipes a download into a shell, shouts a directive (injection screen)" }]);
   });
 });
+
+describe("anthropic consolidator lifecycle: local servers, budgets, resume, Message Batches", () => {
+  it("detects a local server, sends no cache_control, tools or tool_choice, and parses and repairs prompt-driven JSON", async () => {
+    fake.setLocal(true);
+    fake.respond((req) => reply.text(`Here you go:\n\`\`\`json\n${JSON.stringify({ operations: GOOD[kindOf(req)] })}\n\`\`\``));
+    fake.enqueue(reply.text('{"operations": [{"kind": "dedup", "keep": "tooling/pnpm.md"'));
+    const out = await consolidator({ local: "auto", apiKey: undefined }).consolidate(INPUT);
+    expect(out.local).toBe(true);
+    expect(fake.log.map((r) => `${r.kind} ${r.status}`)).toEqual(["count_tokens 404", "messages 200", "messages 200", "messages 200", "messages 200"]);
+    for (const req of fake.messageRequests()) {
+      expect(JSON.stringify(req.body)).not.toContain("cache_control");
+      expect(req.body!.tools).toBeUndefined();
+      expect(req.body!.tool_choice).toBeUndefined();
+      expect((req.body!.system as Array<{ text: string }>)[0]!.text).toContain("Answer with exactly one JSON object and nothing else");
+    }
+    const repair = fake.messageRequests()[1]!.body!.messages as Array<{ role: string; content: Array<{ text: string }> }>;
+    expect(repair[2]!.content[0]!.text).toMatch(/^The answer is invalid:\n- the answer contains no JSON object|^The answer is invalid:\n- the answer is not valid JSON/);
+    expect(out.operations).toHaveLength(4);
+    expect(out.usage.cache_read_input_tokens).toBe(0);
+  });
+
+  it("refuses a dream whose estimate does not fit the budget before sending anything", async () => {
+    fake.respond(answers(GOOD));
+    const err = await consolidator({ budgetUsd: 0.001 }).consolidate(INPUT).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "MODEL_ERROR", data: { type: "budget_exceeded", retryable: false, budgetUsd: 0.001, costUsd: 0 } });
+    expect((err as { data: { estimateUsd: number } }).data.estimateUsd).toBeGreaterThan(0.001);
+    expect(fake.messageRequests()).toHaveLength(0);
+  });
+
+  it("stops a running dream at its budget with budget_exceeded, keeping finished requests", async () => {
+    const { store, checkpoint } = memoryCheckpoint();
+    fake.respond(answers(GOOD));
+    // The first answer costs far more than estimated: 10k output tokens at $15/MTok = $0.15.
+    fake.enqueue(reply.toolUse("propose_operations", { operations: [DEDUP] }, { usage: { output_tokens: 10_000 } }));
+    const err = await consolidator({ budgetUsd: 0.16, checkpoint }).consolidate(INPUT).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "MODEL_ERROR", data: { type: "budget_exceeded", retryable: false, budgetUsd: 0.16, finished: ["memories"] } });
+    expect((err as { data: { costUsd: number } }).data.costUsd).toBeGreaterThan(0.15);
+    expect(fake.messageRequests()).toHaveLength(1);
+    expect(store.size).toBe(1);
+  });
+
+  it("resumes from the checkpoint without sending finished requests again", async () => {
+    const { store, checkpoint } = memoryCheckpoint();
+    fake.respond((req) => (kindOf(req) === "patterns" ? fault.status(400, "invalid_request_error", "prompt is too long") : answers(GOOD)(req)));
+    await expect(consolidator({ checkpoint }).consolidate(INPUT)).rejects.toMatchObject({ code: "MODEL_ERROR", data: { type: "model_error", retryable: false, status: 400 } });
+    expect(fake.messageRequests()).toHaveLength(3);
+    expect(store.size).toBe(2);
+    const firstUsage = fake.messageRequests().slice(0, 2).map((r) => r.usage!);
+
+    fake.respond(answers(GOOD));
+    const out = await consolidator({ checkpoint }).consolidate(INPUT);
+    const sent = fake.messageRequests().slice(3);
+    expect(sent.map((r) => kindOf(r))).toEqual(["patterns"]);
+    expect(out.requests.map((r) => [r.label, r.resumed])).toEqual([
+      ["memories", true],
+      ["sessions-1", true],
+      ["patterns", false],
+    ]);
+    expect(out.operations).toHaveLength(4);
+    const all = [...firstUsage, sent[0]!.usage!];
+    expect(out.usage.input_tokens).toBe(all.reduce((n, u) => n + u.input_tokens, 0));
+    expect(out.usage.output_tokens).toBe(all.reduce((n, u) => n + u.output_tokens, 0));
+    expect(out.sent.requests).toBe(1);
+  });
+
+  it("runs overnight through Message Batches at half price, polling until the batch ends", async () => {
+    const usage = { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    await fake.close();
+    fake = await startFakeAnthropic({ batchPollsUntilEnded: 2, responder: (req) => reply.toolUse("propose_operations", { operations: GOOD[kindOf(req)] }, { usage }) });
+    const out = await consolidator({ batchApi: true, pollIntervalMs: 60_000 }).consolidate(INPUT);
+    // The SDK retrieves the batch once more to find its results_url.
+    expect(fake.log.map((r) => r.kind)).toEqual(["batch_create", "batch_item", "batch_item", "batch_item", "batch_retrieve", "batch_retrieve", "batch_retrieve", "batch_results"]);
+    expect(sleeps).toEqual([60_000, 60_000]);
+    for (const item of fake.messageRequests()) expect((item.body!.system as Array<{ cache_control?: unknown }>)[1]!.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
+    expect(out.operations).toHaveLength(4);
+    expect(out.usage).toEqual({ input_tokens: 3000, output_tokens: 600, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+    expect(out.costUsd).toBeCloseTo(((3000 * 3 + 600 * 15) / 1e6) * 0.5, 12);
+  });
+
+  it("resubmits a batch request that errored, and repairs an invalid batch answer in the next batch", async () => {
+    await fake.close();
+    let calls = 0;
+    fake = await startFakeAnthropic({
+      responder: (req) => {
+        calls++;
+        if (calls === 1) return fault.overloaded();
+        if (calls === 2) return reply.toolUse("propose_operations", { operations: "none" });
+        return reply.toolUse("propose_operations", { operations: GOOD[kindOf(req)] });
+      },
+    });
+    const out = await consolidator({ batchApi: true, pollIntervalMs: 1000 }).consolidate(INPUT);
+    expect(fake.log.filter((r) => r.kind === "batch_create")).toHaveLength(2);
+    expect(out.requests.map((r) => [r.label, r.attempts, r.repairs])).toEqual([
+      ["memories", 2, 0],
+      ["sessions-1", 2, 1],
+      ["patterns", 1, 0],
+    ]);
+    expect(out.operations).toHaveLength(4);
+  });
+});
