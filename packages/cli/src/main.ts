@@ -131,6 +131,40 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--strict", "fail on the first malformed line instead of skipping and reporting it")
     .action(lazy(() => import("./commands/import.js")));
 
+  const dreamCommand = program.command("dream").description("consolidate the memory into a reviewable branch dream/<id>, and review it");
+  dreamCommand
+    .command("run", { isDefault: true })
+    .description("run a dream (the default: `reverie dream --sessions …`)")
+    .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session)")
+    .addOption(new Option("--provider <name>", "who consolidates").choices(["offline", "anthropic"]).default("offline"))
+    .option("--model <model>", "model for --provider anthropic, e.g. claude-sonnet-4-6")
+    .option("--instructions <file>", "what to focus on or leave alone (at most 4,096 characters)")
+    .option("--budget-usd <usd>", "stop before spending more than this on the model")
+    .option("--auto-adopt", "adopt right away if every gate passes")
+    .option("--base-url <url>", "Anthropic-compatible endpoint (default: $ANTHROPIC_BASE_URL)")
+    .option("--batch-api", "use Message Batches (half price, slower)")
+    .action(lazy(() => import("./commands/dream.js")));
+  dreamCommand.command("list").description("every dream, newest first").action(lazy(() => import("./commands/dream-list.js")));
+  dreamCommand
+    .command("show")
+    .description("a dream's operations with reasons and evidence, its gates and usage")
+    .argument("<id>", "dream id, e.g. drm_01JD…")
+    .action(lazy(() => import("./commands/dream-show.js")));
+  dreamCommand
+    .command("diff")
+    .description("what the dream changes, as a git diff against its base")
+    .argument("<id>", "dream id")
+    .option("--stat", "only the files and line counts")
+    .action(lazy(() => import("./commands/dream-diff.js")));
+  dreamCommand
+    .command("adopt")
+    .description("merge the dream into the memory branch")
+    .argument("<id>", "dream id")
+    .option("--skip <n...>", "leave out operation N (as numbered by dream show); repeatable")
+    .action(lazy(() => import("./commands/dream-adopt.js")));
+  dreamCommand.command("discard").description("delete the dream's branch; the memory is unchanged").argument("<id>", "dream id").action(lazy(() => import("./commands/dream-discard.js")));
+  dreamCommand.command("cancel").description("stop a running dream (from any process)").argument("<id>", "dream id").action(lazy(() => import("./commands/dream-cancel.js")));
+
   if (argv.length === 0) {
     program.outputHelp();
     return EXIT.ok;

@@ -1,0 +1,61 @@
+/**
+ * `pnpm demo`: an offline dream over the bundled sample — a small memory with a duplicate, a
+ * stale port and a look-alike, and four Claude Code sessions with a recurring error, a
+ * correction, a verification and a prompt-injection attempt. No network, no API key.
+ */
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { initMemory } from "@reverie/core";
+import { dream, type DreamProgress } from "@reverie/dream";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const sample = join(here, "..", "sample");
+
+async function files(dir: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {
+    const path = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await files(dir, path)));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+export async function runDemo(target: string, log: (line: string) => void = console.log): Promise<string> {
+  await rm(target, { recursive: true, force: true });
+  const memory = await initMemory(target);
+  for (const path of await files(join(sample, "memory"))) {
+    await memory.write(path, await readFile(join(sample, "memory", path), "utf8"), { stamp: false, agent: "coder-1", session: "ses_seed" });
+  }
+  log(`Memory: ${memory.dir} (${(await memory.list()).length - 1} memories, each a commit)`);
+
+  const run = await dream({
+    memory: memory.dir,
+    sessions: [join(sample, "sessions")],
+    onProgress: (event: DreamProgress) => log(`  ${event.stage.padEnd(11)} ${event.message}`),
+  });
+  if (run.status !== "completed") throw new Error(`dream ${run.id} ${run.status}: ${run.error?.message ?? ""}`);
+
+  log(`\nDream ${run.id}: ${run.operations.length} operations on branch ${run.outputs.branch}`);
+  for (const op of run.operations) {
+    const cites = op.evidence.map((e) => `${e.session}#${e.turn}`).join(", ");
+    log(`  ${String(op.index).padStart(2)}. ${op.kind.padEnd(10)} ${op.reason}${cites ? `  [${cites}]` : ""}`);
+  }
+  log(`\nGates: ${run.gates.map((g) => `${g.name} ${g.passed ? "passed" : "FAILED"}`).join(", ")}`);
+  const dir = relative(process.cwd(), memory.dir) || ".";
+  log(`\nInspect it, then adopt or discard:
+  git -C ${dir} log --format='%h %s%n%(trailers:only,unfold)' ${run.outputs.branch}
+  git -C ${dir} diff main...${run.outputs.branch}
+  npx reverie dream show ${run.id} --dir ${dir}
+  npx reverie dream adopt ${run.id} --dir ${dir}      # or: --skip N, or: dream discard ${run.id}`);
+  return run.id;
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  runDemo(join(process.cwd(), ".reverie-demo", "memory")).catch((error: Error) => {
+    console.error(`demo failed: ${error.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,49 @@
+import { readDream, BLOCKING_GATES, type DreamRecord } from "@reverie/dream";
+import { openMemory } from "@reverie/core";
+import { print, short, type CommandContext } from "../context.js";
+
+function ops(record: DreamRecord): string {
+  const parts = Object.entries(record.outputs.ops)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}`);
+  return parts.length > 0 ? parts.join(", ") : "no changes";
+}
+
+/** The human summary of a run: what it proposes, why, the gates, and what to do next. */
+export function describeRun(record: DreamRecord, dirArg: string): string {
+  const lines: string[] = [];
+  const cost = record.usage.cost_usd > 0 ? `, $${record.usage.cost_usd.toFixed(4)}` : "";
+  const tokens = record.usage.input_tokens + record.usage.output_tokens > 0 ? `, ${record.usage.input_tokens} in / ${record.usage.output_tokens} out tokens${cost}` : "";
+  lines.push(`Dream ${record.id}: ${record.status} (${record.provider}${record.model ? ` ${record.model}` : ""}, ${record.inputs.sessions.length} sessions, base ${short(record.inputs.base_commit)}${tokens})`);
+  if (record.error) lines.push(`  error (${record.error.type}): ${record.error.message}`);
+  if (record.outputs.branch || record.operations.length > 0) lines.push(`  ${ops(record)}${record.outputs.branch ? ` on branch ${record.outputs.branch}` : ""}`);
+  for (const op of record.operations) {
+    const cites = op.evidence.map((e) => `${e.session}#${e.turn}`).join(", ");
+    const skipped = record.adopted?.skipped.includes(op.index) ? " (skipped)" : "";
+    lines.push(`  ${String(op.index).padStart(3)}. ${op.kind.padEnd(10)} ${op.paths.join(", ")}${skipped}`);
+    lines.push(`       ${op.reason}`);
+    if (cites) lines.push(`       evidence: ${cites}`);
+  }
+  if (record.gates.length > 0) {
+    lines.push("  gates:");
+    for (const gate of record.gates) {
+      const mark = gate.passed ? "pass" : BLOCKING_GATES.has(gate.name) ? "FAIL" : "note";
+      lines.push(`    ${mark}  ${gate.name}: ${gate.detail}`);
+    }
+  }
+  for (const line of record.ignored_instructions) lines.push(`  instruction not applied: ${line}`);
+  for (const warning of record.warnings) lines.push(`  warning: ${warning}`);
+  const dir = dirArg === "./memory" ? "" : ` --dir ${dirArg}`;
+  if (record.adopted) lines.push(`  adopted in commit ${short(record.adopted.commit)} at ${record.adopted.at}`);
+  else if (record.archived_at) lines.push(`  discarded at ${record.archived_at}`);
+  else if (record.status === "completed" && record.outputs.branch) {
+    lines.push(`  next: reverie dream diff ${record.id}${dir}   |   reverie dream adopt ${record.id}${dir} [--skip N]   |   reverie dream discard ${record.id}${dir}`);
+  }
+  return lines.join("\n");
+}
+
+export async function run(ctx: CommandContext, id: string): Promise<void> {
+  const memory = await openMemory(ctx.dir);
+  const record = await readDream(memory.dir, id);
+  print(ctx, describeRun(record, ctx.dir), record);
+}

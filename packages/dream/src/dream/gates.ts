@@ -1,0 +1,88 @@
+import { parseNote, type Note } from "@reverie/core";
+import type { MaterializedOperation } from "../consolidate/materialize.js";
+import { formatEvidence } from "../consolidate/operations.js";
+import { screenText } from "../offline/injection.js";
+import type { Session } from "../transcripts/types.js";
+import type { GateResult } from "./record.js";
+
+export const GateNames = ["loss_cap", "no_op", "evidence", "injection"] as const;
+export type GateName = (typeof GateNames)[number];
+
+/** Gates whose failure stops `--auto-adopt` and makes the CLI exit 2; a no-op dream is just nothing to adopt. */
+export const BLOCKING_GATES: ReadonlySet<string> = new Set<GateName>(["loss_cap", "evidence", "injection"]);
+
+export interface GateInput {
+  base: readonly Note[];
+  operations: readonly MaterializedOperation[];
+  sessions: readonly Session[];
+  /** Share of memories a dream may retire. @default 0.25 */
+  lossCap: number;
+}
+
+const LIST_AT_MOST = 5;
+
+function listed(items: readonly string[]): string {
+  return items.length <= LIST_AT_MOST ? items.join("; ") : `${items.slice(0, LIST_AT_MOST).join("; ")}; and ${items.length - LIST_AT_MOST} more`;
+}
+
+/**
+ * The checks every dream passes before anyone adopts it, whatever consolidator proposed it:
+ * it may not retire too much, every citation must be a real session turn, and no
+ * instruction-like text may land in a normal-trust memory.
+ */
+export function evaluateGates(input: GateInput): GateResult[] {
+  return [lossCap(input), noOp(input), evidence(input), injection(input)];
+}
+
+function lossCap({ base, operations, lossCap: cap }: GateInput): GateResult {
+  const basePaths = new Set(base.map((n) => n.path));
+  const retired = new Set<string>();
+  for (const { changes } of operations) {
+    for (const change of changes) if (change.content === null && basePaths.has(change.path)) retired.add(change.path);
+  }
+  const share = base.length === 0 ? 0 : retired.size / base.length;
+  const percent = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, "")}%`;
+  return {
+    name: "loss_cap",
+    passed: share <= cap,
+    detail: `retires ${retired.size} of ${base.length} memories (${percent(share)}; cap ${percent(cap)})`,
+  };
+}
+
+function noOp({ operations }: GateInput): GateResult {
+  return operations.length === 0
+    ? { name: "no_op", passed: false, detail: "the dream found nothing to change" }
+    : { name: "no_op", passed: true, detail: `${operations.length} operation(s)` };
+}
+
+function evidence({ operations, sessions }: GateInput): GateResult {
+  const turns = new Map(sessions.map((s) => [s.header.id, new Set(s.events.map((e) => e.turn))]));
+  const problems: string[] = [];
+  operations.forEach(({ operation }, i) => {
+    const needsEvidence = operation.kind === "stale" || operation.kind === "pattern" || operation.kind === "verify";
+    if (needsEvidence && operation.evidence.length === 0) problems.push(`operation ${i + 1} (${operation.kind}) cites no session turn`);
+    const bad = operation.evidence.filter((e) => !turns.get(e.session)?.has(e.turn));
+    if (bad.length > 0) problems.push(`operation ${i + 1} (${operation.kind}) cites ${formatEvidence(bad)}, not a turn of this dream's sessions`);
+  });
+  return { name: "evidence", passed: problems.length === 0, detail: problems.length === 0 ? "every citation is a real session turn" : listed(problems) };
+}
+
+function injection({ base, operations }: GateInput): GateResult {
+  const before = new Map(base.map((n) => [n.path, n.body]));
+  const problems: string[] = [];
+  operations.forEach(({ operation, changes }, i) => {
+    for (const change of changes) {
+      if (change.content === null) continue;
+      const note = parseNote(change.path, change.content);
+      if (note.frontmatter.trust === "low") continue;
+      if (before.get(change.from ?? change.path) === note.body) continue; // text that was already trusted
+      const screen = screenText(note.body);
+      if (screen.flagged) problems.push(`operation ${i + 1} (${operation.kind}) writes ${change.path} as a normal-trust memory, but its text ${screen.reasons.join(", ")}`);
+    }
+  });
+  return {
+    name: "injection",
+    passed: problems.length === 0,
+    detail: problems.length === 0 ? "no instruction-like text promoted to a normal-trust memory" : listed(problems),
+  };
+}

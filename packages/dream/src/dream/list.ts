@@ -1,0 +1,10 @@
+import { openMemory } from "@reverie/core";
+import { listDreamIds, readDream, type DreamRecord } from "./record.js";
+
+/** Every dream of a memory, newest first (crashed runs already marked failed). */
+export async function listDreams(memoryDir: string): Promise<DreamRecord[]> {
+  const memory = await openMemory(memoryDir);
+  const records: DreamRecord[] = [];
+  for (const id of await listDreamIds(memory.dir)) records.push(await readDream(memory.dir, id));
+  return records;
+}

@@ -1,0 +1,258 @@
+import { hostname } from "node:os";
+import { readFile, rm, stat } from "node:fs/promises";
+import { isReverieError, newId, openMemory, ReverieError, type Memory } from "@reverie/core";
+import type { ConsolidateProgress, Consolidator } from "../consolidate/consolidator.js";
+import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
+import { DreamOperationKinds } from "../consolidate/operations.js";
+import { offlineConsolidator } from "../offline/offline-consolidator.js";
+import { deleteDreamBranch, dreamBranch, writeBranch } from "./branch.js";
+import { manifestCommit, operationCommit, touchedPaths } from "./commits.js";
+import { BLOCKING_GATES, evaluateGates } from "./gates.js";
+import { saveOperations } from "./operations-file.js";
+import { cancelRequestPath, EMPTY_OPS, writeRecord, type DreamErrorType, type DreamRecord } from "./record.js";
+import { resolveSessions } from "./session-inputs.js";
+import { readMemoriesAt } from "./snapshot.js";
+
+/** The hosted service's limit on instructions, kept so the same instructions work in both. */
+export const MAX_INSTRUCTIONS_CHARS = 4096;
+
+/** A step of a dream, for progress bars and logs. */
+export interface DreamProgress {
+  id: string;
+  stage: "snapshot" | "sessions" | "consolidate" | "validate" | "write" | "adopt" | "done";
+  /** Work done and total within the stage, when the stage can count. */
+  done?: number;
+  total?: number;
+  message: string;
+}
+
+export interface DreamOptions {
+  /** The memory folder. */
+  memory: string;
+  /** Transcript files, folders (searched recursively) and imported session ids; none means every imported session. */
+  sessions?: string[];
+  /** Who consolidates. @default offlineConsolidator() */
+  consolidator?: Consolidator;
+  /** Recorded as the run's model. */
+  model?: string;
+  /** Steering for the consolidator, at most 4,096 characters (e.g. "leave decisions/ alone"). */
+  instructions?: string;
+  /** Recorded spending limit; the consolidator enforces it. */
+  budgetUsd?: number;
+  /** Share of memories a dream may retire before its loss-cap gate fails. @default the memory's config (0.25) */
+  lossCap?: number;
+  /** Merge the dream into the memory branch when every blocking gate passes. @default false */
+  autoAdopt?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: DreamProgress) => void;
+  /** The dream's clock; injectable for reproducible runs. @default () => new Date() */
+  clock?: () => Date;
+}
+
+const CANCEL_POLL_MS = 200;
+
+function emptyRecord(id: string, memoryDir: string, options: DreamOptions, provider: string, now: string): DreamRecord {
+  return {
+    id,
+    status: "pending",
+    created_at: now,
+    started_at: null,
+    ended_at: null,
+    archived_at: null,
+    inputs: { memory_dir: memoryDir, base_commit: null, sessions: [] },
+    provider,
+    model: options.model ?? null,
+    instructions: options.instructions ?? null,
+    ignored_instructions: [],
+    budget: { usd: options.budgetUsd ?? null },
+    usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cost_usd: 0 },
+    outputs: { branch: null, head: null, ops: { ...EMPTY_OPS } },
+    operations: [],
+    gates: [],
+    error: null,
+    adopted: null,
+    warnings: [],
+    runner: { pid: process.pid, host: hostname() },
+  };
+}
+
+/**
+ * Runs a dream: pins the memory's current commit, reads the sessions, asks the consolidator
+ * for operations, checks them against the gates, and writes them as branch `dream/<id>` — one
+ * commit per operation, with `Dream`, `Dream-Op` and `Evidence` trailers — leaving the memory
+ * branch, index and work tree untouched. The run record in `.reverie/runs/<id>.json` follows
+ * every step (`pending → running → completed | failed | canceled`); `cancelDream` from any
+ * process stops it.
+ *
+ * A failed run resolves (it does not throw) with `status: "failed"` and `error` set; only
+ * bad arguments and a folder that is not a memory throw.
+ * @example
+ * const run = await dream({ memory: "./memory", sessions: ["~/.claude/projects/my-app"] });
+ * console.log(run.outputs.branch, run.outputs.ops); // "dream/drm_…", { dedup: 2, stale: 1, … }
+ */
+export async function dream(options: DreamOptions): Promise<DreamRecord> {
+  if (options.instructions !== undefined && options.instructions.length > MAX_INSTRUCTIONS_CHARS) {
+    throw new ReverieError(
+      "INVALID_INPUT",
+      `Instructions are ${options.instructions.length} characters; the limit is ${MAX_INSTRUCTIONS_CHARS}. Shorten them to what the dream should focus on or leave alone.`,
+      { length: options.instructions.length },
+    );
+  }
+  const memory = await openMemory(options.memory);
+  const clock = options.clock ?? (() => new Date());
+  const consolidator = options.consolidator ?? offlineConsolidator();
+  const startedAt = clock();
+  const id = newId("drm", startedAt.getTime());
+  const record = emptyRecord(id, memory.dir, options, consolidator.name, startedAt.toISOString());
+  const save = () => writeRecord(memory.dir, record);
+  await save();
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  if (options.signal?.aborted) controller.abort(options.signal.reason);
+  const cancelFile = cancelRequestPath(memory.dir, id);
+  const poll = setInterval(() => {
+    stat(cancelFile).then(
+      () => controller.abort(new ReverieError("CANCELED", `Dream ${id} was canceled.`, { id })),
+      () => undefined,
+    );
+  }, CANCEL_POLL_MS); // not unref'd: a consolidator waiting on a slow peer must not let the process exit mid-dream
+
+  const progress = (event: Omit<DreamProgress, "id">) => options.onProgress?.({ id, ...event });
+  try {
+    record.status = "running";
+    record.started_at = clock().toISOString();
+    await save();
+    await runStages(memory, options, consolidator, record, controller.signal, progress, clock, save);
+  } catch (error) {
+    const canceled = controller.signal.aborted || isReverieError(error, "CANCELED");
+    record.status = canceled ? "canceled" : "failed";
+    record.error = canceled ? { type: "internal_error", message: `Dream ${id} was canceled; nothing was written.` } : toRunError(error);
+    if (canceled) record.error = null;
+    await deleteDreamBranch(memory.dir, id);
+    record.outputs.branch = null;
+    record.outputs.head = null;
+  } finally {
+    clearInterval(poll);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    record.ended_at = clock().toISOString();
+    record.runner = null;
+    await save();
+    await rm(cancelFile, { force: true });
+  }
+  progress({ stage: "done", message: `dream ${id} ${record.status}` });
+  return record;
+}
+
+async function runStages(
+  memory: Memory,
+  options: DreamOptions,
+  consolidator: Consolidator,
+  record: DreamRecord,
+  signal: AbortSignal,
+  progress: (event: Omit<DreamProgress, "id">) => void,
+  clock: () => Date,
+  save: () => Promise<void>,
+): Promise<void> {
+  progress({ stage: "snapshot", message: "pinning the memory's current commit" });
+  const base = await memory.repo.head();
+  if (!base) throw new ReverieError("INVALID_INPUT", `${memory.dir} has no commits yet; write a memory first.`, {});
+  record.inputs.base_commit = base;
+  const notes = await readMemoriesAt(memory.repo, base);
+
+  progress({ stage: "sessions", message: "reading sessions" });
+  const { sessions, warnings } = await resolveSessions(memory.dir, options.sessions, signal);
+  record.inputs.sessions = sessions.map((s) => ({ id: s.header.id, sha256: s.header.source.sha256 }));
+  record.warnings.push(...warnings);
+  await save();
+
+  signal.throwIfAborted();
+  progress({ stage: "consolidate", done: 0, total: sessions.length, message: `${consolidator.name}: ${notes.length} memories, ${sessions.length} sessions` });
+  const now = record.created_at.replace(/\.\d{3}Z$/, "Z");
+  const output = await consolidator.consolidate(
+    { memories: notes, sessions, now, ...(options.instructions !== undefined ? { instructions: options.instructions } : {}) },
+    { signal, onProgress: (e: ConsolidateProgress) => progress({ stage: "consolidate", done: e.done, total: e.total, message: e.stage }) },
+  );
+  signal.throwIfAborted();
+  record.ignored_instructions = output.ignoredInstructions;
+  if (output.usage) Object.assign(record.usage, output.usage);
+
+  progress({ stage: "validate", message: `checking ${output.operations.length} operations` });
+  const patternIds: string[] = [];
+  const makeId = () => {
+    const id = newId("mem", Date.parse(now));
+    patternIds.push(id);
+    return id;
+  };
+  const materialized = dropNoOps(materialize(output.operations, notes, { now, newId: makeId }), notes);
+  record.gates = evaluateGates({ base: notes, operations: materialized, sessions, lossCap: options.lossCap ?? memory.config.dream.lossCap });
+
+  if (materialized.length > 0) {
+    progress({ stage: "write", done: 0, total: materialized.length, message: `writing ${materialized.length} commits to ${dreamBranch(record.id)}` });
+    const commits = [manifestCommit(record, notes.length, materialized.length), ...materialized.map((m) => operationCommit(record.id, m))];
+    const ids = await writeBranch(memory.repo, dreamBranch(record.id), base, commits, signal);
+    await saveOperations(memory.dir, record.id, { now, operations: materialized.map((m) => m.operation), patternIds });
+    record.outputs.branch = dreamBranch(record.id);
+    record.outputs.head = ids[ids.length - 1] ?? null;
+    record.operations = materialized.map((m, i) => ({
+      index: i + 1,
+      kind: m.operation.kind,
+      reason: m.operation.reason,
+      evidence: m.operation.evidence,
+      paths: touchedPaths(m),
+      commit: ids[i + 1] ?? null,
+    }));
+  }
+  for (const kind of DreamOperationKinds) record.outputs.ops[kind] = materialized.filter((m) => m.operation.kind === kind).length;
+  record.status = "completed";
+  await save();
+
+  const blocked = record.gates.filter((g) => BLOCKING_GATES.has(g.name) && !g.passed);
+  if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
+    progress({ stage: "adopt", message: `adopting ${record.id}` });
+    const { adoptDream } = await import("./adopt.js");
+    const adopted = await adoptDream(memory.dir, record.id, { clock });
+    Object.assign(record, adopted);
+  } else if (options.autoAdopt && blocked.length > 0) {
+    record.warnings.push(`not adopted automatically: gate(s) ${blocked.map((g) => g.name).join(", ")} failed`);
+  }
+}
+
+/** Operations whose changes leave every file as it was are dropped: they would be empty commits for a reviewer. */
+function dropNoOps(materialized: MaterializedOperation[], base: readonly { path: string; content: string }[]): MaterializedOperation[] {
+  const files = new Map(base.map((n) => [n.path, n.content]));
+  const kept: MaterializedOperation[] = [];
+  for (const m of materialized) {
+    const changes = m.changes.filter((c) => c.from !== undefined || files.get(c.path) !== (c.content ?? undefined));
+    for (const c of m.changes) {
+      if (c.from !== undefined) files.delete(c.from);
+      if (c.content === null) files.delete(c.path);
+      else files.set(c.path, c.content);
+    }
+    if (changes.length > 0) kept.push({ ...m, changes });
+  }
+  return kept;
+}
+
+function toRunError(error: unknown): { type: DreamErrorType; message: string } {
+  if (isReverieError(error)) {
+    const type = error.data.type;
+    if (error.code === "MODEL_ERROR" && typeof type === "string") return { type: type as DreamErrorType, message: error.message };
+    if (error.code === "NOT_FOUND") return { type: "input_session_unavailable", message: error.message };
+    if (error.code === "INVALID_INPUT" || error.code === "PARSE_ERROR" || error.code === "INVALID_PATH") return { type: "invalid_input", message: error.message };
+    return { type: "internal_error", message: error.message };
+  }
+  return { type: "internal_error", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Reads a file of dream instructions, enforcing the 4,096-character limit with a clear message. */
+export async function readInstructionsFile(path: string): Promise<string> {
+  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new ReverieError("NOT_FOUND", `Cannot read --instructions ${path}: ${error.code === "ENOENT" ? "no such file" : error.message}.`, { path });
+  });
+  if (text.length > MAX_INSTRUCTIONS_CHARS) {
+    throw new ReverieError("INVALID_INPUT", `${path} has ${text.length} characters; dream instructions may have at most ${MAX_INSTRUCTIONS_CHARS}.`, { path, length: text.length });
+  }
+  return text;
+}
