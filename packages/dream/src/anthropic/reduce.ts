@@ -105,7 +105,12 @@ export function reduceOperations(items: readonly SourcedOperation[], memories: r
       rest.push(path === op.path ? s : { ...s, operation: { ...op, path } });
     }
   }
-  let kept = [...dedups, ...stale.values(), ...verifies.values(), ...rest].sort((a, b) => ORDER[a.operation.kind] - ORDER[b.operation.kind]);
+  const pathOf = (op: DreamOperation) => (op.kind === "dedup" ? op.keep : op.kind === "reorganize" ? op.from : op.path);
+  let kept = [...dedups, ...stale.values(), ...verifies.values(), ...rest].sort((a, b) => {
+    const pa = pathOf(a.operation);
+    const pb = pathOf(b.operation);
+    return ORDER[a.operation.kind] - ORDER[b.operation.kind] || (pa < pb ? -1 : pa > pb ? 1 : 0);
+  });
   for (;;) {
     try {
       materialize(kept.map((s) => s.operation), memories, { now, newId: () => "mem_dryrun" });
