@@ -75,7 +75,10 @@ export function anthropicConsolidator(options: AnthropicConsolidatorOptions): An
     name: "anthropic",
     async consolidate(input, ctx = {}) {
       client ??= makeClient(options, local === true || (local === "auto" && !official));
-      const transport = sdkTransport(await client);
+      const transport = sdkTransport(await client.catch((err: unknown) => {
+        client = undefined;
+        throw err;
+      }));
       return runAnthropicDream(transport, input, { ...options, local }, ctx);
     },
   };
