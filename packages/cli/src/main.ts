@@ -136,13 +136,14 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .command("run", { isDefault: true })
     .description("run a dream (the default: `reverie dream --sessions …`)")
     .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session)")
-    .addOption(new Option("--provider <name>", "who consolidates").choices(["offline", "anthropic"]).default("offline"))
+    .addOption(new Option("--provider <name>", "who consolidates (default: the memory's config, else offline)").choices(["offline", "anthropic"]))
     .option("--model <model>", "model for --provider anthropic, e.g. claude-sonnet-4-6")
     .option("--instructions <file>", "what to focus on or leave alone (at most 4,096 characters)")
     .option("--budget-usd <usd>", "stop before spending more than this on the model")
     .option("--auto-adopt", "adopt right away if every gate passes")
     .option("--base-url <url>", "Anthropic-compatible endpoint (default: $ANTHROPIC_BASE_URL)")
     .option("--batch-api", "use Message Batches (half price, slower)")
+    .option("--resume <id>", "continue a failed or canceled dream without paying again for finished model requests")
     .action(lazy(() => import("./commands/dream.js")));
   dreamCommand.command("list").description("every dream, newest first").action(lazy(() => import("./commands/dream-list.js")));
   dreamCommand

@@ -16,6 +16,8 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
   const tokens = record.usage.input_tokens + record.usage.output_tokens > 0 ? `, ${record.usage.input_tokens} in / ${record.usage.output_tokens} out tokens${cost}` : "";
   lines.push(`Dream ${record.id}: ${record.status} (${record.provider}${record.model ? ` ${record.model}` : ""}, ${record.inputs.sessions.length} sessions, base ${short(record.inputs.base_commit)}${tokens})`);
   if (record.error) lines.push(`  error (${record.error.type}): ${record.error.message}`);
+  if (record.resumed_from) lines.push(`  resumed from ${record.resumed_from}`);
+  if (record.status === "failed" && record.provider === "anthropic") lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}`);
   if (record.outputs.branch || record.operations.length > 0) lines.push(`  ${ops(record)}${record.outputs.branch ? ` on branch ${record.outputs.branch}` : ""}`);
   for (const op of record.operations) {
     const cites = op.evidence.map((e) => `${e.session}#${e.turn}`).join(", ");
@@ -23,6 +25,7 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
     lines.push(`  ${String(op.index).padStart(3)}. ${op.kind.padEnd(10)} ${op.paths.join(", ")}${skipped}`);
     lines.push(`       ${op.reason}`);
     if (cites) lines.push(`       evidence: ${cites}`);
+    if (op.usage) lines.push(`       tokens: ${op.usage.input_tokens} in / ${op.usage.output_tokens} out, $${op.usage.cost_usd.toFixed(4)}`);
   }
   if (record.gates.length > 0) {
     lines.push("  gates:");

@@ -1,5 +1,5 @@
-import { ReverieError } from "@reverie/core";
-import { BLOCKING_GATES, dream, readInstructionsFile, type DreamRecord } from "@reverie/dream";
+import { openMemory, ReverieError } from "@reverie/core";
+import { BLOCKING_GATES, dream, readDream, readInstructionsFile, type DreamRecord } from "@reverie/dream";
 import { print, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
@@ -8,6 +8,7 @@ import { nonNegativeNumber } from "./numbers.js";
 import { consolidatorFor, type ProviderFlags } from "./provider.js";
 
 interface DreamFlags extends ProviderFlags {
+  resume?: string;
   sessions?: string[];
   instructions?: string;
   budgetUsd?: string;
@@ -18,7 +19,12 @@ interface DreamFlags extends ProviderFlags {
 export async function run(ctx: CommandContext, flags: DreamFlags): Promise<number> {
   const budgetUsd = flags.budgetUsd === undefined ? undefined : nonNegativeNumber(flags.budgetUsd, "--budget-usd");
   const instructions = flags.instructions === undefined ? undefined : await readInstructionsFile(flags.instructions);
-  const consolidator = await consolidatorFor(ctx, flags, budgetUsd);
+  const memory = await openMemory(ctx.dir);
+  const resumed = flags.resume ? await readDream(memory.dir, flags.resume) : null;
+  const consolidator = await consolidatorFor(ctx, flags, budgetUsd, {
+    provider: resumed?.provider ?? memory.config.dream.provider,
+    ...(resumed?.model ? { model: resumed.model } : memory.config.dream.model ? { model: memory.config.dream.model } : {}),
+  });
   const progress = progressReporter(ctx);
   const controller = new AbortController();
   const onSignal = () => controller.abort(new ReverieError("CANCELED", "Interrupted.", {}));
@@ -26,7 +32,8 @@ export async function run(ctx: CommandContext, flags: DreamFlags): Promise<numbe
   let record: DreamRecord;
   try {
     record = await dream({
-      memory: ctx.dir,
+      memory: memory.dir,
+      ...(flags.resume ? { resume: flags.resume } : {}),
       ...(flags.sessions ? { sessions: flags.sessions } : {}),
       consolidator: consolidator.consolidator,
       ...(consolidator.model ? { model: consolidator.model } : {}),

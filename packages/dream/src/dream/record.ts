@@ -46,6 +46,8 @@ export interface RecordedOperation {
   paths: string[];
   /** Its commit on the dream branch. */
   commit: string | null;
+  /** Tokens and cost spent on it, when a model proposed it. */
+  usage?: { input_tokens: number; output_tokens: number; cost_usd: number };
 }
 
 /** The run record `.reverie/runs/<id>.json` (DESIGN §4), rewritten atomically at every state change. */
@@ -82,6 +84,8 @@ export interface DreamRecord {
   warnings: string[];
   /** The process running the dream, so another process can tell a live run from a dead one. */
   runner: { pid: number; host: string } | null;
+  /** The failed or canceled dream this one resumed, reusing its paid-for model answers. */
+  resumed_from: string | null;
 }
 
 export const EMPTY_OPS: Readonly<Record<DreamOperationKind, number>> = { dedup: 0, stale: 0, pattern: 0, verify: 0, reorganize: 0 };

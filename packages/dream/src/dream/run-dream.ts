@@ -1,15 +1,16 @@
 import { hostname } from "node:os";
 import { readFile, rm, stat } from "node:fs/promises";
 import { isReverieError, newId, openMemory, ReverieError, type Memory } from "@reverie/core";
-import type { ConsolidateProgress, Consolidator } from "../consolidate/consolidator.js";
+import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, ConsolidateUsage, Consolidator } from "../consolidate/consolidator.js";
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
-import { DreamOperationKinds } from "../consolidate/operations.js";
+import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
+import { fileCheckpoint } from "./checkpoint.js";
 import { offlineConsolidator } from "../offline/offline-consolidator.js";
 import { deleteDreamBranch, dreamBranch, writeBranch } from "./branch.js";
 import { manifestCommit, operationCommit, touchedPaths } from "./commits.js";
 import { BLOCKING_GATES, evaluateGates } from "./gates.js";
 import { saveOperations } from "./operations-file.js";
-import { cancelRequestPath, EMPTY_OPS, writeRecord, type DreamErrorType, type DreamRecord } from "./record.js";
+import { cancelRequestPath, EMPTY_OPS, readDream, writeRecord, type DreamErrorType, type DreamRecord, type RecordedOperation } from "./record.js";
 import { resolveSessions } from "./session-inputs.js";
 import { readMemoriesAt } from "./snapshot.js";
 
@@ -43,6 +44,11 @@ export interface DreamOptions {
   lossCap?: number;
   /** Merge the dream into the memory branch when every blocking gate passes. @default false */
   autoAdopt?: boolean;
+  /**
+   * Continue a failed or canceled dream: its model answers already paid for are reused, and its
+   * sessions and instructions are the defaults. The resumed run gets a new id.
+   */
+  resume?: string;
   signal?: AbortSignal;
   onProgress?: (event: DreamProgress) => void;
   /** The dream's clock; injectable for reproducible runs. @default () => new Date() */
@@ -73,6 +79,7 @@ function emptyRecord(id: string, memoryDir: string, options: DreamOptions, provi
     adopted: null,
     warnings: [],
     runner: { pid: process.pid, host: hostname() },
+    resumed_from: null,
   };
 }
 
@@ -99,11 +106,23 @@ export async function dream(options: DreamOptions): Promise<DreamRecord> {
     );
   }
   const memory = await openMemory(options.memory);
+  const resumed = options.resume === undefined ? null : await readDream(memory.dir, options.resume);
+  if (resumed) {
+    if (resumed.status === "pending" || resumed.status === "running") {
+      throw new ReverieError("INVALID_INPUT", `Dream ${resumed.id} is still ${resumed.status}; it can be resumed once it has stopped.`, { id: resumed.id });
+    }
+    options = {
+      ...options,
+      sessions: options.sessions ?? resumed.inputs.sessions.map((s) => s.id),
+      ...(options.instructions === undefined && resumed.instructions !== null ? { instructions: resumed.instructions } : {}),
+    };
+  }
   const clock = options.clock ?? (() => new Date());
   const consolidator = options.consolidator ?? offlineConsolidator();
   const startedAt = clock();
   const id = newId("drm", startedAt.getTime());
   const record = emptyRecord(id, memory.dir, options, consolidator.name, startedAt.toISOString());
+  record.resumed_from = resumed?.id ?? null;
   const save = () => writeRecord(memory.dir, record);
   await save();
 
@@ -124,8 +143,10 @@ export async function dream(options: DreamOptions): Promise<DreamRecord> {
     record.status = "running";
     record.started_at = clock().toISOString();
     await save();
-    await runStages(memory, options, consolidator, record, controller.signal, progress, clock, save);
+    const checkpoint = fileCheckpoint(memory.dir, resumed?.id ?? id);
+    await runStages(memory, options, consolidator, record, controller.signal, progress, clock, save, checkpoint);
   } catch (error) {
+    recordSpending(record, error);
     const canceled = controller.signal.aborted || isReverieError(error, "CANCELED");
     record.status = canceled ? "canceled" : "failed";
     record.error = canceled ? { type: "internal_error", message: `Dream ${id} was canceled; nothing was written.` } : toRunError(error);
@@ -154,6 +175,7 @@ async function runStages(
   progress: (event: Omit<DreamProgress, "id">) => void,
   clock: () => Date,
   save: () => Promise<void>,
+  checkpoint: ConsolidateCheckpoint,
 ): Promise<void> {
   progress({ stage: "snapshot", message: "pinning the memory's current commit" });
   const base = await memory.repo.head();
@@ -172,11 +194,16 @@ async function runStages(
   const now = record.created_at.replace(/\.\d{3}Z$/, "Z");
   const output = await consolidator.consolidate(
     { memories: notes, sessions, now, ...(options.instructions !== undefined ? { instructions: options.instructions } : {}) },
-    { signal, onProgress: (e: ConsolidateProgress) => progress({ stage: "consolidate", done: e.done, total: e.total, message: e.stage }) },
+    { signal, checkpoint, onProgress: (e: ConsolidateProgress) => progress({ stage: "consolidate", done: e.done, total: e.total, message: e.stage }) },
   );
   signal.throwIfAborted();
   record.ignored_instructions = output.ignoredInstructions;
   if (output.usage) Object.assign(record.usage, output.usage);
+  if (output.costUsd !== undefined) record.usage.cost_usd = output.costUsd;
+  for (const dropped of output.dropped ?? []) {
+    record.warnings.push(`dropped a ${dropped.kind} proposal${dropped.path ? ` for ${dropped.path}` : ""} (${dropped.request}): ${dropped.reason}`);
+  }
+  const usageOf = operationUsageLookup(output);
 
   progress({ stage: "validate", message: `checking ${output.operations.length} operations` });
   const patternIds: string[] = [];
@@ -202,6 +229,7 @@ async function runStages(
       evidence: m.operation.evidence,
       paths: touchedPaths(m),
       commit: ids[i + 1] ?? null,
+      ...usageOf(m.operation),
     }));
   }
   for (const kind of DreamOperationKinds) record.outputs.ops[kind] = materialized.filter((m) => m.operation.kind === kind).length;
@@ -233,6 +261,29 @@ function dropNoOps(materialized: MaterializedOperation[], base: readonly { path:
     if (changes.length > 0) kept.push({ ...m, changes });
   }
   return kept;
+}
+
+/** Per-operation token attribution, when the consolidator reports it (parallel to its operations). */
+function operationUsageLookup(output: ConsolidateOutput): (operation: DreamOperation) => { usage?: RecordedOperation["usage"] } {
+  const perOperation = (output as { operationUsage?: Array<ConsolidateUsage & { costUsd?: number }> }).operationUsage;
+  if (!perOperation) return () => ({});
+  const byOperation = new Map(output.operations.map((op, i) => [op, perOperation[i]]));
+  return (operation) => {
+    const u = byOperation.get(operation);
+    return u ? { usage: { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cost_usd: u.costUsd ?? 0 } } : {};
+  };
+}
+
+/** A model failure still cost money: keep what it reported so the record shows the spend. */
+function recordSpending(record: DreamRecord, error: unknown): void {
+  if (!isReverieError(error, "MODEL_ERROR")) return;
+  const usage = error.data.usage as Partial<ConsolidateUsage> | undefined;
+  if (usage) {
+    for (const key of ["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"] as const) {
+      if (typeof usage[key] === "number") record.usage[key] = usage[key];
+    }
+  }
+  if (typeof error.data.costUsd === "number") record.usage.cost_usd = error.data.costUsd;
 }
 
 function toRunError(error: unknown): { type: DreamErrorType; message: string } {
