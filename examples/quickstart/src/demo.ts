@@ -30,17 +30,20 @@ export async function runDemo(target: string, log: (line: string) => void = cons
   }
   log(`Memory: ${memory.dir} (${(await memory.list()).length - 1} memories, each a commit)`);
 
+  let stage = "";
   const run = await dream({
     memory: memory.dir,
     sessions: [join(sample, "sessions")],
-    onProgress: (event: DreamProgress) => log(`  ${event.stage.padEnd(11)} ${event.message}`),
+    onProgress: (event: DreamProgress) => {
+      if (event.stage !== stage) log(`  ${event.stage.padEnd(11)} ${event.message}`);
+      stage = event.stage;
+    },
   });
   if (run.status !== "completed") throw new Error(`dream ${run.id} ${run.status}: ${run.error?.message ?? ""}`);
 
   log(`\nDream ${run.id}: ${run.operations.length} operations on branch ${run.outputs.branch}`);
   for (const op of run.operations) {
-    const cites = op.evidence.map((e) => `${e.session}#${e.turn}`).join(", ");
-    log(`  ${String(op.index).padStart(2)}. ${op.kind.padEnd(10)} ${op.reason}${cites ? `  [${cites}]` : ""}`);
+    log(`  ${String(op.index).padStart(2)}. ${op.kind.padEnd(7)} ${op.paths.join(", ")}: ${op.reason}`);
   }
   log(`\nGates: ${run.gates.map((g) => `${g.name} ${g.passed ? "passed" : "FAILED"}`).join(", ")}`);
   const dir = relative(process.cwd(), memory.dir) || ".";

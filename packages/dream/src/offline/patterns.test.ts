@@ -48,7 +48,7 @@ describe("pattern", () => {
           "Seen in 3 sessions: ses_a, ses_b, ses_c.",
           "",
         ].join("\n"),
-        reason: "the same error and recovery recur in 3 sessions",
+        reason: "`pnpm build` failing with \"Error: Cannot find module '/work/app-3/node_modules/zod/index.js'\" was fixed by `pnpm install --frozen-lockfile` in 3 sessions",
         evidence: ["ses_a", "ses_b", "ses_c"].flatMap((s, i) => [
           { session: s, turn: 3, at: `2026-02-0${i + 1}T00:00:03.000Z`, note: "error" },
           { session: s, turn: 6, at: `2026-02-0${i + 1}T00:00:06.000Z`, note: "recovery" },

@@ -136,7 +136,7 @@ export function mineRecoveries(
       body,
       trust: screen.flagged ? "low" : "normal",
       tags: ["error-recovery"],
-      reason: `the same error and recovery recur in ${list.length} sessions${screen.flagged ? `; quarantined (trust: low) because the text ${screen.reasons.join(", ")}` : ""}`,
+      reason: `\`${oneLine(failedCommand, 60)}\` failing with "${oneLine(error, 80)}" was fixed by \`${oneLine(recovery, 60)}\` in ${list.length} sessions${screen.flagged ? `; quarantined (trust: low) because the text ${screen.reasons.join(", ")}` : ""}`,
       evidence: sortEvidence(evidence, turns),
     });
   }
