@@ -44,3 +44,15 @@ export type { CacheStatus } from "./search/cache-file.js";
 export { tokenize } from "./search/tokenize.js";
 export { watchIndex } from "./search/watch-index.js";
 export type { IndexWatcher, WatchIndexOptions, ChokidarLib } from "./search/watch-index.js";
+export { memoryToolHandlers } from "./memory-tool/memory-tool-handlers.js";
+export { memoryToolPath, toMemoryToolPath, MEMORY_TOOL_ROOT } from "./memory-tool/memory-tool-path.js";
+export type {
+  MemoryToolHandlers,
+  MemoryToolCommand,
+  MemoryToolViewCommand,
+  MemoryToolCreateCommand,
+  MemoryToolStrReplaceCommand,
+  MemoryToolInsertCommand,
+  MemoryToolDeleteCommand,
+  MemoryToolRenameCommand,
+} from "./memory-tool/types.js";

@@ -1,0 +1,257 @@
+import { isReverieError, ReverieError, truncateForMessage } from "../errors.js";
+import type { Memory, MemoryEntry, MutationOptions } from "../memory/memory.js";
+import type { Attribution } from "../memory/stamp.js";
+import { formatSize, MAX_LINES, numberLines } from "./format.js";
+import { MEMORY_TOOL_ROOT, memoryToolPath, toMemoryToolPath } from "./memory-tool-path.js";
+import type { MemoryToolHandlers } from "./types.js";
+
+/** How deep a directory view lists, as the tool documents. */
+const VIEW_DEPTH = 2;
+/** Lines of context around an edit in the str_replace result. */
+const SNIPPET_CONTEXT = 2;
+
+/**
+ * Handlers for Anthropic's client-side memory tool (`memory_20250818`) over a reverie memory:
+ * `/memories` is the memory folder (and its mounts), results and errors are the tool's
+ * documented strings, and every create, edit, delete and rename is one git commit attributed to
+ * `agent` and `session` (`Agent:`/`Session:` trailers, the agent as author).
+ *
+ * Files are written exactly as the agent sends them — no front-matter is added — so `view`
+ * shows the agent the bytes it wrote and `str_replace`/`insert` line numbers match what it saw;
+ * provenance lives in the commit trailers (`reverie log`, `git blame`). Edits are read-modify-write
+ * under the file's content hash, so a concurrent change is a `CONFLICT`, never a lost update.
+ * Only Markdown (`*.md`) files are memories; the tool is told so when it names another file.
+ *
+ * Errors are `ReverieError`s whose message is the tool's text (`INVALID_PATH`, `NOT_FOUND`,
+ * `ALREADY_EXISTS`, `INVALID_INPUT`, `CONFLICT`, `READ_ONLY`); the SDK's tool runner sends them
+ * back to the model as `Error: <message>`.
+ * @example
+ * const memory = await openMemory("./memory");
+ * const tool = betaMemoryTool(memoryToolHandlers(memory, { agent: "support-bot", session: "ses_42" }));
+ * await client.beta.messages.toolRunner({ model, max_tokens: 1024, tools: [tool], messages });
+ */
+export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}): MemoryToolHandlers {
+  const who: Attribution = {
+    ...(attribution.agent ? { agent: attribution.agent } : {}),
+    ...(attribution.session ? { session: attribution.session } : {}),
+  };
+
+  const notFound = (shown: string, hint = true) =>
+    new ReverieError("NOT_FOUND", `The path ${shown} does not exist${hint ? ". Please provide a valid path." : ""}`, { path: shown });
+
+  /** A memory-tool path that must name a Markdown file. */
+  function filePath(input: string, what = "path"): string {
+    const rel = memoryToolPath(input, what);
+    if (rel === "" || !rel.toLowerCase().endsWith(".md")) {
+      throw new ReverieError(
+        "INVALID_PATH",
+        `${input} is not a memory file: memories here are Markdown files ending in .md. Use e.g. ${toMemoryToolPath(rel === "" ? "notes.md" : `${rel.replace(/\.[^./]*$/, "")}.md`)}`,
+        { path: input },
+      );
+    }
+    return rel;
+  }
+
+  /** Reads a file for editing, or fails with the tool's "does not exist" text. */
+  async function readForEdit(rel: string, shown: string, hint: boolean): Promise<{ content: string; sha256: string }> {
+    try {
+      const file = await memory.read(rel);
+      return { content: file.content, sha256: file.sha256 };
+    } catch (error) {
+      if (isReverieError(error, "NOT_FOUND")) throw notFound(shown, hint);
+      throw error;
+    }
+  }
+
+  /** Writes an edit only over the bytes it was computed from. */
+  async function writeEdit(rel: string, shown: string, content: string, expectHash: string): Promise<void> {
+    const options: MutationOptions & { stamp: false } = { ...who, expectHash, stamp: false };
+    try {
+      await memory.write(rel, content, options);
+    } catch (error) {
+      if (isReverieError(error, "CONFLICT")) {
+        throw new ReverieError("CONFLICT", `${shown} was changed by someone else while it was being edited; nothing was written. View it again and retry the edit.`, error.data, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** The memory files under a folder path (`""` = everything), hidden files left out. */
+  async function filesUnder(rel: string): Promise<MemoryEntry[]> {
+    const entries = await memory.list(rel);
+    return entries.filter((e) => e.path !== rel && !e.path.split("/").some((s) => s.startsWith(".")));
+  }
+
+  function assertWritable(paths: readonly string[]): void {
+    for (const path of paths) {
+      const scope = memory.resolve(path).scope;
+      if (scope.access === "read_only" || !scope.repo) {
+        throw new ReverieError("READ_ONLY", `${toMemoryToolPath(path)} is in the read-only mount ${toMemoryToolPath(scope.prefix)}; it cannot be changed here.`, {
+          path,
+          mount: scope.prefix,
+        });
+      }
+    }
+  }
+
+  function viewDirectory(shown: string, rel: string, files: readonly MemoryEntry[]): string {
+    const sizes = new Map<string, number>();
+    let total = 0;
+    for (const file of files) {
+      const inner = rel === "" ? file.path : file.path.slice(rel.length + 1);
+      const segments = inner.split("/");
+      total += file.size;
+      for (let depth = 1; depth <= Math.min(VIEW_DEPTH, segments.length); depth++) {
+        const item = segments.slice(0, depth).join("/") + (depth < segments.length ? "/" : "");
+        sizes.set(item, (sizes.get(item) ?? 0) + file.size);
+      }
+    }
+    // Depth-first, names sorted at each level, like the tool's own listing.
+    const items = [...sizes.keys()].sort((a, b) => {
+      const ka = a.replace(/\/$/, "").split("/");
+      const kb = b.replace(/\/$/, "").split("/");
+      for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+      return ka.length - kb.length;
+    });
+    const base = shown.replace(/\/+$/, "");
+    const lines = [`${formatSize(total)}\t${base}`, ...items.map((item) => `${formatSize(sizes.get(item)!)}\t${base}/${item}`)];
+    return `Here're the files and directories up to ${VIEW_DEPTH} levels deep in ${base}, excluding hidden items and node_modules:\n${lines.join("\n")}`;
+  }
+
+  function viewRange(shown: string, lines: readonly string[], range: readonly number[] | undefined): { first: number; selected: readonly string[] } {
+    if (range === undefined) return { first: 1, selected: lines };
+    const [first, last] = range;
+    const valid =
+      range.length === 2 &&
+      Number.isInteger(first) &&
+      Number.isInteger(last) &&
+      first! >= 1 &&
+      first! <= lines.length &&
+      (last === -1 || (last! >= first! && last! <= lines.length));
+    if (!valid) {
+      throw new ReverieError(
+        "INVALID_INPUT",
+        `Invalid \`view_range\` parameter: ${JSON.stringify(range)}. It should be [first, last] with 1 <= first <= last <= ${lines.length} (the lines of ${shown}), or last = -1 for the end of the file.`,
+        { path: shown, view_range: range },
+      );
+    }
+    return { first: first!, selected: lines.slice(first! - 1, last === -1 ? lines.length : last) };
+  }
+
+  return {
+    async view({ path, view_range }) {
+      const rel = memoryToolPath(path);
+      if (rel !== "" && rel.toLowerCase().endsWith(".md")) {
+        const { content } = await readForEdit(rel, path, true);
+        const lines = content.split("\n");
+        if (lines.length > MAX_LINES) {
+          throw new ReverieError("INVALID_INPUT", `File ${path} has too many lines (${lines.length}). Maximum is ${MAX_LINES.toLocaleString("en-US")} lines.`, { path });
+        }
+        const { first, selected } = viewRange(path, lines, view_range);
+        return `Here's the content of ${path} with line numbers:\n${numberLines(selected, first)}`;
+      }
+      const files = await filesUnder(rel);
+      if (rel !== "" && files.length === 0) throw notFound(path);
+      return viewDirectory(path, rel, files);
+    },
+
+    async create({ path, file_text }) {
+      const rel = filePath(path);
+      assertWritable([rel]);
+      if (typeof file_text !== "string") throw new ReverieError("INVALID_INPUT", "`file_text` must be a string.", { path });
+      try {
+        await memory.write(rel, file_text, { ...who, expectHash: null, stamp: false });
+      } catch (error) {
+        if (isReverieError(error, "CONFLICT")) throw new ReverieError("ALREADY_EXISTS", `File ${path} already exists`, { path }, { cause: error });
+        throw error;
+      }
+      return `File created successfully at: ${path}`;
+    },
+
+    async str_replace({ path, old_str, new_str }) {
+      const rel = filePath(path);
+      assertWritable([rel]);
+      if (typeof old_str !== "string" || old_str === "" || typeof new_str !== "string") {
+        throw new ReverieError("INVALID_INPUT", "`old_str` must be a non-empty string and `new_str` a string.", { path });
+      }
+      const { content, sha256 } = await readForEdit(rel, path, true);
+      const starts: number[] = [];
+      for (let at = content.indexOf(old_str); at !== -1; at = content.indexOf(old_str, at + 1)) starts.push(at);
+      const lineOf = (offset: number) => content.slice(0, offset).split("\n").length;
+      if (starts.length === 0) {
+        throw new ReverieError("NOT_FOUND", `No replacement was performed, old_str \`${old_str}\` did not appear verbatim in ${path}.`, { path, old_str: truncateForMessage(old_str) });
+      }
+      if (starts.length > 1) {
+        throw new ReverieError(
+          "INVALID_INPUT",
+          `No replacement was performed. Multiple occurrences of old_str \`${old_str}\` in lines: ${[...new Set(starts.map(lineOf))].join(", ")}. Please ensure it is unique`,
+          { path, old_str: truncateForMessage(old_str) },
+        );
+      }
+      const at = starts[0]!;
+      const next = content.slice(0, at) + new_str + content.slice(at + old_str.length);
+      await writeEdit(rel, path, next, sha256);
+      const lines = next.split("\n");
+      const firstChanged = lineOf(at) - 1;
+      const lastChanged = firstChanged + new_str.split("\n").length - 1;
+      const from = Math.max(0, firstChanged - SNIPPET_CONTEXT);
+      const to = Math.min(lines.length, lastChanged + SNIPPET_CONTEXT + 1);
+      return `The memory file has been edited. Here is the snippet showing the change (with line numbers):\n${numberLines(lines.slice(from, to), from + 1)}`;
+    },
+
+    async insert({ path, insert_line, insert_text }) {
+      const rel = filePath(path);
+      assertWritable([rel]);
+      if (typeof insert_text !== "string") throw new ReverieError("INVALID_INPUT", "`insert_text` must be a string.", { path });
+      const { content, sha256 } = await readForEdit(rel, path, false);
+      const lines = content.split("\n");
+      if (!Number.isInteger(insert_line) || insert_line < 0 || insert_line > lines.length) {
+        throw new ReverieError(
+          "INVALID_INPUT",
+          `Invalid \`insert_line\` parameter: ${insert_line}. It should be within the range of lines of the file: [0, ${lines.length}]`,
+          { path, insert_line },
+        );
+      }
+      lines.splice(insert_line, 0, insert_text.replace(/\n$/, ""));
+      await writeEdit(rel, path, lines.join("\n"), sha256);
+      return `The file ${path} has been edited.`;
+    },
+
+    async delete({ path }) {
+      const rel = memoryToolPath(path);
+      if (rel === "") throw new ReverieError("INVALID_PATH", `Cannot delete the ${MEMORY_TOOL_ROOT} directory itself`, { path });
+      if (rel.toLowerCase().endsWith(".md") && (await memory.exists(rel))) {
+        assertWritable([rel]);
+        await memory.remove(rel, who);
+        return `Successfully deleted ${path}`;
+      }
+      const files = await filesUnder(rel);
+      if (files.length === 0) throw notFound(path, false);
+      assertWritable(files.map((f) => f.path));
+      for (const file of files) await memory.remove(file.path, who);
+      return `Successfully deleted ${path}`;
+    },
+
+    async rename({ old_path, new_path }) {
+      const from = memoryToolPath(old_path, "old_path");
+      const to = memoryToolPath(new_path, "new_path");
+      if (from === "") throw new ReverieError("INVALID_PATH", `Cannot rename the ${MEMORY_TOOL_ROOT} directory itself`, { path: old_path });
+      if (to === "" || to === from || to.startsWith(`${from}/`)) {
+        throw new ReverieError("INVALID_PATH", `Cannot rename ${old_path} to ${new_path}: the destination must be a new path outside it.`, { old_path, new_path });
+      }
+      const isFile = from.toLowerCase().endsWith(".md") && (await memory.exists(from));
+      const moves: Array<[string, string]> = isFile
+        ? [[from, filePath(new_path, "new_path")]]
+        : (await filesUnder(from)).map((f): [string, string] => [f.path, `${to}/${f.path.slice(from.length + 1)}`]);
+      if (moves.length === 0) throw notFound(old_path, false);
+      if ((await memory.exists(to).catch(() => false)) || (await filesUnder(to)).length > 0) {
+        throw new ReverieError("ALREADY_EXISTS", `The destination ${new_path} already exists`, { old_path, new_path });
+      }
+      assertWritable(moves.flat());
+      for (const [source, target] of moves) await memory.rename(source, target, who);
+      return `Successfully renamed ${old_path} to ${new_path}`;
+    },
+  };
+}
