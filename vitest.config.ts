@@ -19,6 +19,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    reporters: ["default", fileURLToPath(new URL("./packages/test-utils/src/summary-reporter.ts", import.meta.url))],
     setupFiles: [fileURLToPath(new URL("./packages/test-utils/src/setup.ts", import.meta.url))],
   },
 });
