@@ -55,7 +55,7 @@ describe("reverie dream (offline)", () => {
 
     const show = await reverie(["dream", "show", record.id, "--dir", dir]);
     expect(show.stdout.split("\n")[0]).toBe(`Dream ${record.id}: completed (offline, 4 sessions, base ${record.inputs.base_commit.slice(0, 7)})`);
-    expect(show.stdout).toContain("    pass  loss_cap: retires 1 of 6 memories (16.7%; cap 25%)\n");
+    expect(show.stdout).toContain("    pass  loss_cap: retires 1 of 6 memories (16.7%; cap 25%, so at most 1)\n");
 
     const diff = await reverie(["dream", "diff", record.id, "--stat", "--dir", dir]);
     expect(diff.stdout).toContain("infra/api-port.md");
@@ -78,10 +78,10 @@ describe("reverie dream (offline)", () => {
     });
     expect(await reverie(["dream", "adopt", "drm_nope", "--dir", dir])).toMatchObject({ code: 1, stderr: expect.stringContaining("is not a dream id") });
     expect(await reverie(["dream", "--provider", "anthropic", "--dir", dir])).toMatchObject({ code: 1, stderr: expect.stringContaining("needs ANTHROPIC_API_KEY") });
-    await writeFile(join(dir, ".reverie/config.yaml"), "dream:\n  loss_cap: 0.1\n");
+    await writeFile(join(dir, ".reverie/config.yaml"), "dream:\n  loss_cap: 0\n");
     const run = await reverie(["dream", "--sessions", join(SAMPLE, "sessions"), "--dir", dir]);
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain("    FAIL  loss_cap: retires 1 of 6 memories (16.7%; cap 10%)");
+    expect(run.stdout).toContain("    FAIL  loss_cap: retires 1 of 6 memories (16.7%; cap 0%, so at most 0)");
   });
 });
 

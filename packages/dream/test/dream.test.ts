@@ -157,7 +157,7 @@ describe("gates", () => {
       ),
     });
     expect(run.status).toBe("completed");
-    expect(run.gates.find((g) => g.name === "loss_cap")).toEqual({ name: "loss_cap", passed: false, detail: "retires 2 of 6 memories (33.3%; cap 25%)" });
+    expect(run.gates.find((g) => g.name === "loss_cap")).toEqual({ name: "loss_cap", passed: false, detail: "retires 2 of 6 memories (33.3%; cap 25%, so at most 1)" });
     expect(run.adopted).toBeNull();
     expect(run.warnings).toContain("not adopted automatically: gate(s) loss_cap failed");
     expect(userState(dir)).toBe(before);

@@ -41,11 +41,14 @@ function lossCap({ base, operations, lossCap: cap }: GateInput): GateResult {
     for (const change of changes) if (change.content === null && basePaths.has(change.path)) retired.add(change.path);
   }
   const share = base.length === 0 ? 0 : retired.size / base.length;
+  // A nonzero cap always allows one retirement: otherwise merging one duplicate in a memory of
+  // three would fail a 25% cap. A cap of 0 still means none.
+  const allowed = cap === 0 ? 0 : Math.max(1, Math.floor(cap * base.length));
   const percent = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, "")}%`;
   return {
     name: "loss_cap",
-    passed: share <= cap,
-    detail: `retires ${retired.size} of ${base.length} memories (${percent(share)}; cap ${percent(cap)})`,
+    passed: retired.size <= allowed,
+    detail: `retires ${retired.size} of ${base.length} memories (${percent(share)}; cap ${percent(cap)}, so at most ${allowed})`,
   };
 }
 
