@@ -56,3 +56,5 @@ export type {
   MemoryToolDeleteCommand,
   MemoryToolRenameCommand,
 } from "./memory-tool/types.js";
+export { syncMemory } from "./git/sync.js";
+export type { SyncOptions, SyncResult, SyncDone, SyncConflict } from "./git/sync.js";
