@@ -94,6 +94,14 @@ describe("write", () => {
     expect(git(dir, "rev-parse", "HEAD")).toBe(head);
   });
 
+  it("commits a file that was on disk but never committed when it is rewritten", async () => {
+    await writeFile(join(dir, "by-hand.md"), "typed by a person\n");
+    const result = await memory.write("by-hand.md", "rewritten\n", { stamp: false, agent: "coder-1" });
+    expect(result).toMatchObject({ op: "update", commit: git(dir, "rev-parse", "HEAD").trim() });
+    expect(git(dir, "show", "HEAD:by-hand.md")).toBe("rewritten\n");
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+
   it("refuses a stale expected hash with CONFLICT and writes nothing", async () => {
     const { sha256 } = await memory.write("k.md", "v1\n", { stamp: false });
     await memory.write("k.md", "v2\n", { stamp: false, expectHash: sha256 });

@@ -1,3 +1,6 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isReverieError } from "../errors.js";
 import { runGit, type GitResult, type GitRunOptions } from "./exec-git.js";
 import { formatTrailers, parseTrailers, type Trailers } from "./trailers.js";
 
@@ -44,8 +47,11 @@ export interface GitRepo {
   run(args: readonly string[], options?: GitRunOptions): Promise<GitResult>;
   /** The commit HEAD points at, or `null` in a repository with no commits. */
   head(): Promise<string | null>;
-  /** Stages exactly `paths` (adds, edits, deletions) and commits only them; returns the new commit id. */
-  commitPaths(paths: readonly string[], message: CommitMessage, author?: Identity): Promise<string>;
+  /**
+   * Commits exactly `paths` (edits, deletions, and the new files listed in `added`) and nothing
+   * else that may be staged; returns the new commit id.
+   */
+  commitPaths(paths: readonly string[], message: CommitMessage, author?: Identity, added?: readonly string[]): Promise<string>;
   /** Puts the index entries of `paths` back to HEAD's, after a failed commit. */
   unstage(paths: readonly string[]): Promise<void>;
   log(options?: { path?: string; limit?: number; ref?: string }): Promise<CommitInfo[]>;
@@ -75,15 +81,24 @@ export async function openRepo(dir: string): Promise<GitRepo> {
       const result = await run(["rev-parse", "--verify", "-q", "HEAD"], { okCodes: [1] });
       return result.code === 0 ? result.stdout.trim() : null;
     },
-    async commitPaths(paths, message, author) {
-      await run(["add", "-A", "--", ...paths]);
+    async commitPaths(paths, message, author, added = paths) {
+      // `commit -- <paths>` takes tracked files straight from the work tree; only new files
+      // need an `add` first. One git process fewer on every update keeps writes fast.
+      if (added.length > 0) await run(["add", "-A", "--", ...added]);
       const args = ["commit", "-q", "-m", message.subject];
       if (message.body) args.push("-m", message.body);
       const trailers = formatTrailers(message.trailers);
       if (trailers) args.push("-m", trailers);
       if (author) args.push(`--author=${author.name} <${author.email}>`);
-      await run([...args, "--", ...paths]);
-      return (await run(["rev-parse", "HEAD"])).stdout.trim();
+      try {
+        await run([...args, "--", ...paths]);
+      } catch (error) {
+        // A file someone created by hand and never committed is on disk but unknown to git.
+        if (!isReverieError(error, "GIT_FAILED") || !/did not match any file\(s\) known to git/.test(String(error.data.stderr))) throw error;
+        await run(["add", "-A", "--", ...paths]);
+        await run([...args, "--", ...paths]);
+      }
+      return (await readHeadRef(dir)) ?? (await run(["rev-parse", "HEAD"])).stdout.trim();
     },
     async unstage(paths) {
       const head = await repo.head();
@@ -108,6 +123,22 @@ export async function openRepo(dir: string): Promise<GitRepo> {
     },
   };
   return repo;
+}
+
+/**
+ * HEAD's commit read straight from `.git` (a file read instead of a git process), for the
+ * common layout of a branch checked out in a plain repository; `null` sends the caller to
+ * `rev-parse` for anything else (worktrees, detached HEAD, packed refs).
+ */
+async function readHeadRef(dir: string): Promise<string | null> {
+  try {
+    const head = (await readFile(join(dir, ".git", "HEAD"), "utf8")).trim();
+    if (!head.startsWith("ref: refs/heads/")) return null;
+    const sha = (await readFile(join(dir, ".git", head.slice(5)), "utf8")).trim();
+    return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
+  } catch {
+    return null;
+  }
 }
 
 function parseLogRecord(record: string): CommitInfo {

@@ -248,10 +248,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     subject: string,
     op: string,
     who: Attribution,
+    added: string[],
   ): Promise<string> {
     const scopeRepo = scope.repo!;
     try {
-      return await scopeRepo.commitPaths(rels, { subject, trailers: trailers(op, who) }, who.agent ? agentIdentity(who.agent) : undefined);
+      return await scopeRepo.commitPaths(rels, { subject, trailers: trailers(op, who) }, who.agent ? agentIdentity(who.agent) : undefined, added);
     } catch (error) {
       for (const file of restore) {
         if (file.bytes === null) await rm(file.abs, { force: true });
@@ -319,7 +320,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         if (sha256 === currentHash) return { path: target.path, op: "unchanged", sha256, previousSha256: currentHash, commit: null };
         const op = bytes === null ? "create" : "update";
         await writeFileAtomic(target.abs, text);
-        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: ${op} ${target.rel}`, op, who);
+        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: ${op} ${target.rel}`, op, who, bytes === null ? [target.rel] : []);
         await reindex(target.scope, [target.path]);
         return { path: target.path, op, sha256, previousSha256: currentHash, commit };
       });
@@ -336,7 +337,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         checkExpected(target.path, call.expectHash, currentHash);
         if (bytes === null || currentHash === null) throw notFound(target.path);
         await rm(target.abs);
-        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: delete ${target.rel}`, "delete", who);
+        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: delete ${target.rel}`, "delete", who, []);
         await reindex(target.scope, [target.path]);
         return { path: target.path, previousSha256: currentHash, commit };
       });
@@ -380,6 +381,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
           `memory: rename ${from.rel} -> ${to.rel}`,
           "rename",
           who,
+          [to.rel],
         );
         await reindex(from.scope, [from.path, to.path]);
         return { from: from.path, to: to.path, sha256: currentHash, commit };
