@@ -13,7 +13,7 @@ const background = [
 ];
 
 describe("dedup", () => {
-  it("merges the same fact stated in different words, keeping the fuller memory", async () => {
+  it("merges the same fact stated in different words, keeping the memory with provenance", async () => {
     const ses = session("ses_1", "2026-01-01T00:00:00Z", [{ user: "the api listens on 8080" }]);
     const out = await consolidate(
       [
@@ -27,9 +27,9 @@ describe("dedup", () => {
     expect(out.operations).toEqual([
       {
         kind: "dedup",
-        keep: "notes/api-server.md",
-        remove: ["infra/api-port.md", "notes/api.md"],
-        reason: expect.stringMatching(/^3 memories state the same fact; keeping notes\/api-server\.md/),
+        keep: "infra/api-port.md",
+        remove: ["notes/api-server.md", "notes/api.md"],
+        reason: expect.stringMatching(/^3 memories state the same fact; keeping infra\/api-port\.md/),
         evidence: [{ session: "ses_1", turn: 1, note: "stated in infra/api-port.md" }],
       },
     ]);

@@ -34,7 +34,17 @@ function keysAgree(views: readonly MemoryView[], members: readonly number[]): bo
   return true;
 }
 
-/** The member whose values contain every value of the cluster, preferring the longest body, then the first path. */
+/** Provenance a memory has accumulated: its sources and verified stamps. */
+function provenance(view: MemoryView): number {
+  const fm = view.note.frontmatter;
+  return (Array.isArray(fm.sources) ? fm.sources.length : 0) + (Array.isArray(fm.verified) ? fm.verified.length : 0);
+}
+
+/**
+ * The member whose values contain every value of the cluster. Among those, the one with a
+ * subject `key` (later stale updates find the fact by it), then the most provenance, then the
+ * longest body, then the first path.
+ */
 function keeper(views: readonly MemoryView[], members: readonly number[]): number | undefined {
   const all = new Set<string>();
   for (const m of members) for (const v of views[m]!.values) all.add(v);
@@ -47,8 +57,12 @@ function keeper(views: readonly MemoryView[], members: readonly number[]): numbe
       continue;
     }
     const b = views[best]!;
-    const longer = v.note.body.trim().length - b.note.body.trim().length;
-    if (longer > 0 || (longer === 0 && v.path < b.path)) best = m;
+    const order =
+      Number(v.key !== undefined) - Number(b.key !== undefined) ||
+      provenance(v) - provenance(b) ||
+      v.note.body.trim().length - b.note.body.trim().length ||
+      (v.path < b.path ? 1 : -1);
+    if (order > 0) best = m;
   }
   return best;
 }
