@@ -1,0 +1,170 @@
+import { spawnSync } from "node:child_process";
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { initMemory } from "@reverie/core";
+import { tempDir } from "@reverie/test-utils";
+
+/** The built `reverie` binary: the test drives `reverie mcp` exactly as Claude Code would start it. */
+const REVERIE = fileURLToPath(new URL("../../cli/bin/reverie.js", import.meta.url));
+const SAMPLE_SESSIONS = fileURLToPath(new URL("../../../examples/quickstart/sample/sessions", import.meta.url));
+
+function git(dir: string, ...args: string[]): string {
+  return spawnSync("git", args, { cwd: dir, encoding: "utf8" }).stdout;
+}
+
+interface TextResult {
+  isError?: boolean;
+  content: Array<{ type: string; text?: string }>;
+}
+
+function text(result: unknown): string {
+  return (result as TextResult).content.map((c) => c.text ?? "").join("");
+}
+
+let dir: string;
+let client: Client;
+
+async function connect(memoryDir: string, name = "test-agent"): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [REVERIE, "mcp", "--dir", memoryDir],
+    env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+    stderr: "pipe",
+  });
+  const connected = new Client({ name, version: "1.0.0" });
+  await connected.connect(transport);
+  return connected;
+}
+
+beforeEach(async () => {
+  dir = join(await tempDir(), "memory");
+  await initMemory(dir);
+  client = await connect(dir);
+});
+
+afterEach(async () => {
+  await client.close();
+});
+
+describe("reverie mcp over stdio", () => {
+  it("lists the ten tools with read-only and destructive hints", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => [t.name, t.annotations?.readOnlyHint ?? false, t.annotations?.destructiveHint ?? false])).toEqual([
+      ["memory_view", true, false],
+      ["memory_create", false, false],
+      ["memory_str_replace", false, true],
+      ["memory_insert", false, false],
+      ["memory_delete", false, true],
+      ["memory_rename", false, false],
+      ["memory_search", true, false],
+      ["memory_history", true, false],
+      ["dream_start", false, false],
+      ["dream_status", true, false],
+    ]);
+    const create = tools.find((t) => t.name === "memory_create")!;
+    expect(create.inputSchema).toMatchObject({ type: "object", required: ["path", "file_text"] });
+    expect(Object.keys(tools.find((t) => t.name === "memory_view")!.inputSchema.properties ?? {})).toEqual(["path", "view_range"]);
+  });
+
+  it("create, view, str_replace, insert, rename and delete are commits attributed to the client", async () => {
+    const call = async (name: string, args: Record<string, unknown>) => text(await client.callTool({ name, arguments: args }));
+    expect(await call("memory_create", { path: "/memories/prefs/pm.md", file_text: "Use pnpm, not npm.\n" })).toBe("File created successfully at: /memories/prefs/pm.md");
+    expect(await call("memory_view", { path: "/memories/prefs/pm.md" })).toBe("Here's the content of /memories/prefs/pm.md with line numbers:\n     1\tUse pnpm, not npm.\n     2\t");
+    expect(await call("memory_str_replace", { path: "/memories/prefs/pm.md", old_str: "not npm", new_str: "never npm" })).toContain("The memory file has been edited.");
+    expect(await call("memory_insert", { path: "/memories/prefs/pm.md", insert_line: 0, insert_text: "# Package manager" })).toBe("The file /memories/prefs/pm.md has been edited.");
+    expect(await call("memory_rename", { old_path: "/memories/prefs/pm.md", new_path: "/memories/tooling/pm.md" })).toBe(
+      "Successfully renamed /memories/prefs/pm.md to /memories/tooling/pm.md",
+    );
+    expect(await readFile(join(dir, "tooling/pm.md"), "utf8")).toBe("# Package manager\nUse pnpm, never npm.\n");
+    expect(await call("memory_delete", { path: "/memories/tooling/pm.md" })).toBe("Successfully deleted /memories/tooling/pm.md");
+
+    expect(git(dir, "log", "-5", "--format=%an|%s|%(trailers:key=Agent,valueonly,unfold)%(trailers:key=Memory-Op,valueonly,unfold)").trim().split(/\n+/)).toEqual([
+      "test-agent|memory: delete tooling/pm.md|test-agent",
+      "delete",
+      "test-agent|memory: rename prefs/pm.md -> tooling/pm.md|test-agent",
+      "rename",
+      "test-agent|memory: update prefs/pm.md|test-agent",
+      "update",
+      "test-agent|memory: update prefs/pm.md|test-agent",
+      "update",
+      "test-agent|memory: create prefs/pm.md|test-agent",
+      "create",
+    ]);
+    const history = JSON.parse(await call("memory_history", { limit: 2 }));
+    expect(history.map((h: { op: string; agent: string; paths: unknown[] }) => [h.op, h.agent, h.paths])).toEqual([
+      ["delete", "test-agent", [{ status: "D", path: "/memories/tooling/pm.md" }]],
+      ["rename", "test-agent", [{ status: "R", path: "/memories/tooling/pm.md", from: "/memories/prefs/pm.md" }]],
+    ]);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+
+  it("search finds memories, including ones written by others since the server started", async () => {
+    await client.callTool({ name: "memory_create", arguments: { path: "/memories/infra/port.md", file_text: "# API port\nThe API listens on 8080.\n" } });
+    await writeFile(join(dir, "by-hand.md"), "# Deploy\nDeploy from the release branch.\n");
+    const hits = JSON.parse(text(await client.callTool({ name: "memory_search", arguments: { query: "api port" } })));
+    expect(hits.map((h: { path: string; title: string }) => [h.path, h.title])).toEqual([["/memories/infra/port.md", "API port"]]);
+    const later = JSON.parse(text(await client.callTool({ name: "memory_search", arguments: { query: "release branch", limit: 1 } })));
+    expect(later.map((h: { path: string }) => h.path)).toEqual(["/memories/by-hand.md"]);
+  });
+
+  it("errors come back as isError results carrying the code", async () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["memory_view", { path: "/memories/nope.md" }, "NOT_FOUND"],
+      ["memory_view", { path: "/memories/../secrets.md" }, "INVALID_PATH"],
+      ["memory_view", { path: "/etc/passwd" }, "INVALID_PATH"],
+      ["memory_create", { path: "/memories/%2e%2e/x.md", file_text: "x" }, "INVALID_PATH"],
+      ["memory_create", { path: "/memories/README.md", file_text: "x" }, "ALREADY_EXISTS"],
+      ["memory_rename", { old_path: "/memories/README.md", new_path: "/memories/../../x.md" }, "INVALID_PATH"],
+      ["memory_delete", { path: "/memories" }, "INVALID_PATH"],
+      ["dream_status", { id: "drm_nope" }, "INVALID_INPUT"],
+    ];
+    for (const [name, args, code] of cases) {
+      const result = (await client.callTool({ name, arguments: args })) as TextResult;
+      expect({ name, args, isError: result.isError, error: JSON.parse(text(result)).error }).toMatchObject({ isError: true, error: { code, message: expect.any(String) } });
+    }
+    expect(JSON.parse(text(await client.callTool({ name: "memory_view", arguments: { path: "/memories/nope.md" } })))).toEqual({
+      error: { code: "NOT_FOUND", message: "The path /memories/nope.md does not exist. Please provide a valid path.", data: { path: "/memories/nope.md" } },
+    });
+    expect(git(dir, "log", "--format=%s")).toBe("memory: init\n");
+  });
+
+  it("refuses writes to a read-only mount", async () => {
+    const org = join(dir, "..", "org");
+    const orgMemory = await initMemory(org);
+    await orgMemory.write("policy.md", "Deploy on Tuesdays.\n", { stamp: false });
+    await writeFile(join(dir, ".reverie/config.yaml"), "store: main\nmounts:\n  - path: org\n    dir: ../org\n    access: read_only\n");
+    const mounted = await connect(dir, "mounted-agent");
+    try {
+      expect(text(await mounted.callTool({ name: "memory_view", arguments: { path: "/memories/org/policy.md" } }))).toContain("Deploy on Tuesdays.");
+      for (const [name, args] of [
+        ["memory_str_replace", { path: "/memories/org/policy.md", old_str: "Tuesdays", new_str: "Fridays" }],
+        ["memory_create", { path: "/memories/org/new.md", file_text: "x" }],
+        ["memory_delete", { path: "/memories/org/policy.md" }],
+      ] as const) {
+        const result = (await mounted.callTool({ name, arguments: args })) as TextResult;
+        expect(result.isError).toBe(true);
+        expect(JSON.parse(text(result)).error.code).toBe("READ_ONLY");
+      }
+    } finally {
+      await mounted.close();
+    }
+    expect(await readFile(join(org, "policy.md"), "utf8")).toBe("Deploy on Tuesdays.\n");
+  });
+
+  it("dream_start dreams offline over sessions and dream_status reports it", async () => {
+    const sessions = join(dir, "..", "sessions");
+    await cp(SAMPLE_SESSIONS, sessions, { recursive: true });
+    const started = JSON.parse(text(await client.callTool({ name: "dream_start", arguments: { sessions: [sessions], wait: true } })));
+    expect(started).toMatchObject({ id: expect.stringMatching(/^drm_/), status: "completed", provider: "offline", sessions: 4, branch: `dream/${started.id}` });
+    const status = JSON.parse(text(await client.callTool({ name: "dream_status", arguments: { id: started.id } })));
+    expect(status).toMatchObject({ id: started.id, status: "completed", adopted: false });
+    const listed = JSON.parse(text(await client.callTool({ name: "dream_status", arguments: {} })));
+    expect(listed.map((d: { id: string }) => d.id)).toEqual([started.id]);
+    expect(git(dir, "branch", "--list", "dream/*").trim()).toBe(`dream/${started.id}`);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+});
