@@ -40,8 +40,10 @@ export function generateScenario(seed: number, size: ScenarioSize): Scenario {
   let factCount = 0;
 
   const service = (): string => {
-    for (;;) {
-      const name = `${rng.pick(ADJECTIVES)}-${rng.pick(NOUNS)}-${rng.pick(ROLES)}`;
+    for (let attempt = 0; ; attempt++) {
+      // Past the 2,600 plain names (large speed scenarios), a numbered name keeps subjects distinct.
+      const base = `${rng.pick(ADJECTIVES)}-${rng.pick(NOUNS)}-${rng.pick(ROLES)}`;
+      const name = attempt < 20 ? base : `${base}-${attempt}`;
       if (!services.has(name)) {
         services.add(name);
         return name;

@@ -1,0 +1,50 @@
+import { QualityMetrics, QualityUnits } from "../metrics/quality-metrics.js";
+import { budgetOf } from "../report/budgets.js";
+import type { Budget, Suite } from "../report/row.js";
+
+/** A figure a suite promises to report. */
+export interface ExpectedMetric {
+  metric: string;
+  unit: string;
+  subject?: string;
+  budget?: Budget;
+}
+
+const judged = new Set(["offline", "anthropic"]);
+
+function expect(metric: string, unit: string, subject?: string): ExpectedMetric {
+  const budget = subject === undefined || judged.has(subject) ? budgetOf(metric) : undefined;
+  return { metric, unit, ...(subject !== undefined ? { subject } : {}), ...(budget ? { budget } : {}) };
+}
+
+/** The quality suite's consolidators: baselines first, then reverie's. */
+export const QUALITY_SUBJECTS = ["append-only", "exact-hash", "offline", "anthropic"] as const;
+
+/**
+ * Every figure each suite reports (issue 6). The runner fills any that a suite failed to
+ * report with a missing row, so a suite that crashed or skipped cannot leave a gap that reads as 0.
+ */
+export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>> = {
+  quality: QUALITY_SUBJECTS.flatMap((s) => QualityMetrics.map((m) => expect(m, QualityUnits[m], s))),
+  "real-data": [
+    expect("claude_code_dream_s", "s", "entireio 7 sessions"),
+    expect("claude_code_operations", "count", "entireio 7 sessions"),
+    expect("claude_code_new_memories", "count", "entireio 7 sessions"),
+    expect("locomo_fact_recall_at_5", "ratio", "append-only"),
+    expect("locomo_fact_recall_at_5", "ratio", "offline"),
+  ],
+  cost: [
+    expect("anthropic_prompt_ratio", "ratio"),
+    expect("anthropic_cache_read_share", "ratio"),
+    expect("cost_usd_per_session", "usd", "claude-sonnet-4-6"),
+    expect("cost_usd_per_session", "usd", "claude-haiku-4-5"),
+  ],
+  speed: [
+    expect("write_p50_ms", "ms"),
+    expect("search_p50_ms_10k", "ms"),
+    expect("cold_open_ms_10k", "ms"),
+    expect("index_rebuild_s_10k", "s"),
+    expect("dream_offline_100_sessions_s", "s"),
+    expect("import_mb_per_s", "MB/s"),
+  ],
+};
