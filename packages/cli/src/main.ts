@@ -131,6 +131,30 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--strict", "fail on the first malformed line instead of skipping and reporting it")
     .action(lazy(() => import("./commands/import.js")));
 
+  program
+    .command("sync")
+    .description("share the memory through its git remote: fetch, rebase (or merge), push; exit 2 on a conflict")
+    .option("--remote <name>", "the remote (default: the branch's upstream, else origin)")
+    .option("--merge", "merge the remote's commits instead of rebasing onto them")
+    .option("--push-dreams [ids...]", "also push dream branches (all, or these ids) for review as pull requests")
+    .option("--agent <name>", "who commits edits made by hand in the folder (default: $REVERIE_AGENT, else your git identity)")
+    .action(lazy(() => import("./commands/sync.js")));
+
+  program
+    .command("watch")
+    .description("keep the search index current while the folder is edited; optionally dream as new sessions appear")
+    .option("--sessions <dir>", "a folder where agent transcripts appear, e.g. ~/.claude/projects/<project>")
+    .option("--dream-after <n>", "start a dream once this many new sessions have appeared in --sessions")
+    .option("--save-every-ms <ms>", "save the index at most this long after a change (default 2000)")
+    .option("--poll-ms <ms>", "how often to look for new sessions (default 1000)")
+    .action(lazy(() => import("./commands/watch.js")));
+
+  program
+    .command("mcp")
+    .description("serve the memory to an MCP client over stdio (Claude Code, Claude Desktop, …)")
+    .option("--session <id>", "record this session id on every write")
+    .action(lazy(() => import("./commands/mcp.js")));
+
   const dreamCommand = program.command("dream").description("consolidate the memory into a reviewable branch dream/<id>, and review it");
   dreamCommand
     .command("run", { isDefault: true })

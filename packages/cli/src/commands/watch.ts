@@ -1,0 +1,188 @@
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { loadSearchDoc, openMemory, openSearchIndex, ReverieError, watchIndex, type IndexWatcher, type Memory, type RefreshStats, type SearchIndex } from "@reverie/core";
+import { dream, type Consolidator } from "@reverie/dream";
+import { note, type CommandContext } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import { positiveInt } from "./numbers.js";
+import { consolidatorFor } from "./provider.js";
+
+interface WatchFlags {
+  sessions?: string;
+  dreamAfter?: string;
+  saveEveryMs?: string;
+  pollMs?: string;
+}
+
+/** Transcript files a dream can read (Claude Code JSONL, message arrays, normalized sessions). */
+const TRANSCRIPT = /\.(jsonl|json)$/i;
+
+/**
+ * `reverie watch`: keeps the search index current while agents and people edit the folder, and
+ * with `--sessions <dir> --dream-after N` starts a dream once N new transcripts have appeared
+ * there. One line per event on stderr; SIGINT/SIGTERM stop it after saving the index.
+ */
+export async function run(ctx: CommandContext, flags: WatchFlags): Promise<number> {
+  const saveEveryMs = flags.saveEveryMs === undefined ? 2000 : positiveInt(flags.saveEveryMs, "--save-every-ms");
+  const pollMs = flags.pollMs === undefined ? 1000 : positiveInt(flags.pollMs, "--poll-ms");
+  const dreamAfter = flags.dreamAfter === undefined ? undefined : positiveInt(flags.dreamAfter, "--dream-after");
+  if (dreamAfter !== undefined && flags.sessions === undefined) {
+    throw new ReverieError("INVALID_INPUT", "--dream-after needs --sessions <dir>: the folder where new transcripts appear, e.g. ~/.claude/projects/my-app", {});
+  }
+  const memory = await openMemory(ctx.dir);
+  const consolidator = dreamAfter === undefined ? undefined : (await consolidatorFor(ctx, {}, undefined, memory.config.dream)).consolidator;
+  const log = (line: string) => note(ctx, `watch: ${line}`);
+
+  const indexes: SearchIndex[] = [];
+  const watchers: IndexWatcher[] = [];
+  for (const scope of memory.scopes) {
+    const where = scope.prefix === "" ? "the memory" : `mount ${scope.prefix}/`;
+    const index = await openSearchIndex({
+      dir: scope.dir,
+      namespace: scope.prefix,
+      load: loadSearchDoc,
+      cacheFile: join(memory.dir, ".reverie", "cache", cacheName(scope.prefix)),
+      autosaveMs: saveEveryMs,
+      onError: (error) => log(`could not save the index of ${where}: ${(error as Error).message}`),
+    });
+    indexes.push(index);
+    watchers.push(watchIndex(reporting(index, log), { onError: (error) => log(`error in ${where}: ${(error as Error).message}`) }));
+  }
+  await Promise.all(watchers.map((w) => w.ready));
+  const indexed = indexes.reduce((n, i) => n + i.size, 0);
+  log(`watching ${memory.dir} (${indexed} ${indexed === 1 ? "memory" : "memories"} indexed)`);
+
+  const sessions = flags.sessions === undefined ? undefined : await watchSessions(ctx, memory, resolve(flags.sessions), pollMs, dreamAfter, consolidator, log);
+
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once("SIGINT", () => done("SIGINT"));
+    process.once("SIGTERM", () => done("SIGTERM"));
+  });
+  log(`${signal}: stopping`);
+  await sessions?.close();
+  await Promise.all(watchers.map((w) => w.close()));
+  await Promise.all(indexes.map((i) => i.close()));
+  await memory.close();
+  log("index saved; stopped");
+  return EXIT.ok;
+}
+
+/** The cache file `openMemory` uses for a scope, so `reverie search` starts from what watch saved. */
+function cacheName(prefix: string): string {
+  return prefix === "" ? "search-index.json" : `search-index.mount-${prefix.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`;
+}
+
+/** The index, with each batch the watcher syncs reported as one line. */
+function reporting(index: SearchIndex, log: (line: string) => void): SearchIndex {
+  const describe = (stats: RefreshStats) =>
+    [stats.added && `${stats.added} added`, stats.updated && `${stats.updated} updated`, stats.removed && `${stats.removed} removed`].filter(Boolean).join(", ");
+  return new Proxy(index, {
+    get(target, property, receiver) {
+      if (property === "sync") {
+        return async (paths: readonly string[]) => {
+          const stats = await target.sync(paths);
+          const what = describe(stats);
+          if (what) log(`indexed ${paths.join(", ")} (${what})`);
+          return stats;
+        };
+      }
+      if (property === "refresh") {
+        return async () => {
+          const stats = await target.refresh();
+          const what = describe(stats);
+          if (what) log(`re-indexed ${target.namespace || "the memory"} (${what})`);
+          return stats;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Every transcript file under `dir`, recursively. */
+async function transcripts(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && TRANSCRIPT.test(e.name)).map((e) => join(e.parentPath, e.name));
+}
+
+/**
+ * Polls `dir` for transcripts that were not there when watching started; once `dreamAfter` of
+ * them have appeared (and stopped growing for one poll), dreams over them. Polling rather than
+ * file events: a projects folder is small, and a session file is appended to for its whole
+ * life, so "new and settled" is what matters.
+ */
+async function watchSessions(
+  ctx: CommandContext,
+  memory: Memory,
+  dir: string,
+  pollMs: number,
+  dreamAfter: number | undefined,
+  consolidator: Consolidator | undefined,
+  log: (line: string) => void,
+): Promise<{ close(): Promise<void> }> {
+  const known = new Set(await transcripts(dir));
+  const sizes = new Map<string, number>();
+  let pending: string[] = [];
+  let dreaming: Promise<void> | null = null;
+  let closed = false;
+  log(`watching ${dir} for new sessions (${known.size} already there${dreamAfter ? `; dreaming after ${dreamAfter} new` : ""})`);
+
+  async function startDream(batch: string[]): Promise<void> {
+    log(`dreaming over ${batch.length} new session${batch.length === 1 ? "" : "s"}`);
+    try {
+      const record = await dream({ memory: memory.dir, sessions: batch, ...(consolidator ? { consolidator } : {}) });
+      const ops = Object.entries(record.outputs.ops)
+        .filter(([, n]) => n > 0)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(", ");
+      if (record.status === "completed") {
+        log(`dream ${record.id} completed: ${ops || "no changes proposed"}; review with: reverie dream show ${record.id} --dir ${ctx.dir}`);
+      } else {
+        log(`dream ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`);
+      }
+    } catch (error) {
+      log(`dream failed: ${(error as Error).message}`);
+    }
+  }
+
+  async function poll(): Promise<void> {
+    for (const file of await transcripts(dir)) {
+      if (known.has(file)) continue;
+      const size = (await stat(file).catch(() => null))?.size;
+      if (size === undefined) continue;
+      if (sizes.get(file) !== size) {
+        sizes.set(file, size);
+        continue;
+      }
+      known.add(file);
+      sizes.delete(file);
+      pending.push(file);
+      log(`new session ${file}${dreamAfter ? ` (${pending.length}/${dreamAfter})` : ""}`);
+    }
+    if (dreamAfter !== undefined && pending.length >= dreamAfter && dreaming === null) {
+      const batch = pending;
+      pending = [];
+      dreaming = startDream(batch).finally(() => (dreaming = null));
+    }
+  }
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loop = () => {
+    timer = setTimeout(() => {
+      poll()
+        .catch((error: unknown) => log(`could not read ${dir}: ${(error as Error).message}`))
+        .finally(() => {
+          if (!closed) loop();
+        });
+    }, pollMs);
+  };
+  loop();
+  return {
+    async close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await dreaming;
+    },
+  };
+}

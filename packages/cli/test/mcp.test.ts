@@ -1,0 +1,68 @@
+import { spawnSync } from "node:child_process";
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@reverie/test-utils";
+
+const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
+
+function reverie(args: string[], input = "") {
+  const result = spawnSync(process.execPath, [BIN, ...args], { input, env: { ...process.env, REVERIE_DIR: "", REVERIE_AGENT: "" }, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function git(dir: string, ...args: string[]): string {
+  return spawnSync("git", args, { cwd: dir, encoding: "utf8" }).stdout;
+}
+
+let base: string;
+let dir: string;
+
+beforeEach(async () => {
+  base = await tempDir();
+  dir = join(base, "memory");
+  expect(reverie(["init", dir]).code).toBe(0);
+});
+
+describe("reverie mcp", () => {
+  it("is listed in the help and starts the MCP server's own binary", () => {
+    expect(reverie(["--help"]).stdout).toMatch(/\n {2}mcp \[options\] +serve the memory to an MCP client over stdio/);
+    const missing = reverie(["mcp", "--dir", join(base, "nowhere")], "");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`reverie mcp: No memory folder at ${join(base, "nowhere")}. Create one with: reverie init ${join(base, "nowhere")}\n`);
+  });
+
+  it("ends cleanly when the client closes stdin", () => {
+    const result = reverie(["mcp", "--dir", dir], "");
+    expect(result).toMatchObject({ code: 0, stdout: "" });
+    expect(result.stderr).toBe(`reverie mcp: serving ${dir} over stdio\n`);
+  });
+});
+
+describe("the CLI refuses traversal and read-only mounts too", () => {
+  it.each(["../outside.md", "/etc/passwd.md", "a/../../outside.md", "..\\outside.md"])("write %j exits 1 with INVALID_PATH, writing nothing", async (path) => {
+    const result = reverie(["write", path, "--dir", dir, "--json"], "pwned\n");
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).error.code).toBe("INVALID_PATH");
+    expect(await readdir(base)).toEqual(["memory"]);
+    expect(git(dir, "log", "--format=%s")).toBe("memory: init\n");
+  });
+
+  it("keeps a percent-encoded name literal, inside the folder", async () => {
+    expect(reverie(["write", "%2e%2e/x.md", "--raw", "--dir", dir], "x\n").code).toBe(0);
+    expect(await readdir(join(dir, "%2e%2e"))).toEqual(["x.md"]);
+    expect(await readdir(base)).toEqual(["memory"]);
+  });
+
+  it("refuses writes to a read-only mount with exit 1", async () => {
+    const org = join(base, "org");
+    reverie(["init", org]);
+    await writeFile(join(dir, ".reverie/config.yaml"), "store: main\nmounts:\n  - path: org\n    dir: ../org\n    access: read_only\n");
+    for (const args of [["write", "org/x.md"], ["rm", "org/README.md"], ["mv", "org/README.md", "org/y.md"]]) {
+      const result = reverie([...args, "--dir", dir, "--json"], "x\n");
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).error.code).toBe("READ_ONLY");
+    }
+  });
+});
