@@ -12,7 +12,7 @@ import { missing, rowOf, type Row } from "../report/row.js";
 import type { SuiteContext, SuiteResult } from "./suite.js";
 
 /** Why the anthropic consolidator has no quality figures yet. */
-export const ANTHROPIC_PENDING = "not scored: @reverie/dream exports no anthropicConsolidator yet and bench/recorded/ holds no recorded responses for this scenario";
+export const ANTHROPIC_PENDING = "not scored: no recorded anthropic responses for this scenario in bench/recorded/ yet (the fake server's scripted empty answers measure cost, not quality), and the bench uses no API key";
 
 /** Seed of the quality scenario; printed in the report so anyone can regenerate it. */
 export const QUALITY_SEED = 20261121;
