@@ -1,0 +1,41 @@
+/**
+ * Dreams over a project's Claude Code sessions: reads `~/.claude/projects/<project>/*.jsonl`
+ * and proposes a consolidated memory as branch `dream/<id>`, offline and without a key.
+ *
+ *   node examples/claude-code/dist/dream-project.js --memory ~/memory [--project /path/to/project]
+ */
+import { stat } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { ReverieError } from "@reverie/core";
+import { dream, type DreamRecord } from "@reverie/dream";
+import { claudeCodeProjectDir } from "./claude-code-paths.js";
+
+export interface DreamProjectOptions {
+  memoryDir: string;
+  /** The project Claude Code worked in. @default process.cwd() */
+  project?: string;
+  /** Where `.claude/` lives. @default os.homedir() */
+  home?: string;
+}
+
+/** Dreams over every session Claude Code recorded for `project`. */
+export async function dreamOverProject(options: DreamProjectOptions): Promise<DreamRecord> {
+  const sessions = claudeCodeProjectDir(options.project ?? process.cwd(), options.home);
+  if (!(await stat(sessions).catch(() => null))?.isDirectory()) {
+    throw new ReverieError("NOT_FOUND", `No Claude Code sessions at ${sessions}: run Claude Code in that project first, or pass --project.`, { sessions });
+  }
+  return dream({ memory: options.memoryDir, sessions: [sessions] });
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  const { values } = parseArgs({ options: { memory: { type: "string", default: "./memory" }, project: { type: "string" } } });
+  dreamOverProject({ memoryDir: values.memory!, ...(values.project ? { project: values.project } : {}) }).then(
+    (run) => console.log(`dream ${run.id}: ${run.status}; review with: npx reverie dream show ${run.id} --dir ${values.memory}`),
+    (error: Error) => {
+      console.error(error.message);
+      process.exitCode = 1;
+    },
+  );
+}
