@@ -167,7 +167,7 @@ export async function speedSuite(ctx: SuiteContext): Promise<SuiteResult> {
   ctx.log("speed: growth with memories");
   const memorySteps = q ? [100, 1000, 5000] : [100, 1000, 5000, 20000];
   const byMemories: Series = { chart: "growth-memories", name: "offline dream (s)", xLabel: "memories (20 sessions)", yLabel: "seconds", points: [] };
-  const searchByMemories: Series = { chart: "growth-memories", name: "search p50 (ms ÷ 100)", xLabel: "memories (20 sessions)", yLabel: "seconds", points: [] };
+  const searchByMemories: Series = { chart: "search-memories", name: "search p50 (ms)", xLabel: "memories", yLabel: "milliseconds", points: [] };
   const tokensByMemories: Series = { chart: "tokens-memories", name: "naive single-prompt dream (tokens)", xLabel: "memories (20 sessions)", yLabel: "tokens", points: [] };
   for (const n of memorySteps) {
     const sc = dreamScenario(SEED + 7 * n, n, 20, 40);
@@ -181,7 +181,7 @@ export async function speedSuite(ctx: SuiteContext): Promise<SuiteResult> {
     for (let i = 0; i < 100; i++) samples.push(await timeMs(() => memory.search(QUERIES[i % QUERIES.length]!, { limit: 10 })));
     await memory.close();
     const p50 = percentile(samples, 50);
-    searchByMemories.points.push({ x: sc.memories.length, y: p50 / 100 });
+    searchByMemories.points.push({ x: sc.memories.length, y: p50 });
     rows.push(measured("speed", "dream_offline_growth_s", r.seconds, "s", { subject: `${sc.memories.length} memories, 20 sessions` }));
     rows.push(measured("speed", "search_growth_p50_ms", p50, "ms", { subject: `${sc.memories.length} memories` }));
     await rm(dir, { recursive: true, force: true });
