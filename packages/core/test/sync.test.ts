@@ -51,6 +51,21 @@ describe("syncMemory", () => {
     ]);
   });
 
+  it("retries when the remote moves between its fetch and its push", async () => {
+    await alice.write("a.md", "a\n", { stamp: false });
+    await bob.write("b.md", "b\n", { stamp: false });
+    // Bob's first push is preceded by Alice's: a real race, staged with a pre-push hook.
+    const marker = join(base, "raced");
+    await writeFile(
+      join(bob.dir, ".git/hooks/pre-push"),
+      `#!/bin/sh\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\nif [ ! -e '${marker}' ]; then touch '${marker}'; git -C '${alice.dir}' push -q origin main; fi\n`,
+      { mode: 0o755 },
+    );
+    const result = await syncMemory(bob.repo, { clock });
+    expect(result).toMatchObject({ kind: "synced", integration: "rebase", received: 1, sent: 1 });
+    expect(git(remote, "log", "--format=%s", "main").trim().split("\n").slice(0, 2)).toEqual(["memory: create b.md", "memory: create a.md"]);
+  });
+
   it("merges instead of rebasing when asked", async () => {
     await alice.write("a.md", "a\n", { stamp: false });
     await bob.write("b.md", "b\n", { stamp: false });

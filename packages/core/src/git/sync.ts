@@ -108,9 +108,9 @@ async function syncLocked(repo: GitRepo, options: SyncOptions): Promise<SyncResu
   const retries = options.retries ?? 3;
 
   for (let attempt = 0; ; attempt++) {
-    await git(["fetch", "--quiet", remote, `+refs/heads/${branch}:${upstreamRef}`], []).catch(async (error: unknown) => {
+    await git(["fetch", "--quiet", remote, `+refs/heads/${branch}:${upstreamRef}`]).catch(async (error: unknown) => {
       // An empty remote has no such branch yet; the push below creates it.
-      const missing = await git(["ls-remote", "--exit-code", "--heads", remote, branch], [2]);
+      const missing = await git(["ls-remote", "--exit-code", "--heads", remote, branch], [2, 128]);
       if (missing.code !== 2) throw error;
       await git(["update-ref", "-d", upstreamRef], [1]);
     });
@@ -137,7 +137,7 @@ async function syncLocked(repo: GitRepo, options: SyncOptions): Promise<SyncResu
     if (sent > 0 || upstream === null) {
       const pushed = await git(["push", "--quiet", "--porcelain", remote, `HEAD:refs/heads/${branch}`], [1]);
       if (pushed.code !== 0) {
-        if (attempt < retries && /\[rejected\]|\(fetch first\)|non-fast-forward/.test(pushed.stdout + pushed.stderr)) continue;
+        if (attempt < retries && /\[(remote )?rejected\]|fetch first|non-fast-forward|cannot lock ref/.test(pushed.stdout + pushed.stderr)) continue;
         throw new ReverieError("GIT_FAILED", `git push to ${remote} failed: ${(pushed.stderr || pushed.stdout).trim().split("\n")[0]}`, {
           remote,
           branch,
