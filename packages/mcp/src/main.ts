@@ -35,7 +35,7 @@ export async function main(argv: string[], io: McpMainIo = {}): Promise<number> 
   try {
     args = parseArgs({
       args: argv,
-      options: { dir: { type: "string" }, session: { type: "string" }, agent: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: { dir: { type: "string" }, session: { type: "string" }, agent: { type: "string" }, help: { type: "boolean", short: "h" } },
       strict: true,
     }).values;
   } catch (error) {
