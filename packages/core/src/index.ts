@@ -58,4 +58,4 @@ export type {
 } from "./memory-tool/types.js";
 export { syncMemory } from "./git/sync.js";
 export type { SyncOptions, SyncResult, SyncDone, SyncConflict } from "./git/sync.js";
-export { loadSearchDoc } from "./memory/search-docs.js";
+export { loadSearchDoc, searchCacheFile } from "./memory/search-docs.js";

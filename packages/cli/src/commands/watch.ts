@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { loadSearchDoc, openMemory, openSearchIndex, ReverieError, watchIndex, type IndexWatcher, type Memory, type RefreshStats, type SearchIndex } from "@reverie/core";
+import { loadSearchDoc, openMemory, openSearchIndex, searchCacheFile, ReverieError, watchIndex, type IndexWatcher, type Memory, type RefreshStats, type SearchIndex } from "@reverie/core";
 import { dream, type Consolidator } from "@reverie/dream";
 import { note, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -41,7 +41,7 @@ export async function run(ctx: CommandContext, flags: WatchFlags): Promise<numbe
       dir: scope.dir,
       namespace: scope.prefix,
       load: loadSearchDoc,
-      cacheFile: join(memory.dir, ".reverie", "cache", cacheName(scope.prefix)),
+      cacheFile: searchCacheFile(memory.dir, scope.prefix),
       autosaveMs: saveEveryMs,
       onError: (error) => log(`could not save the index of ${where}: ${(error as Error).message}`),
     });
@@ -65,11 +65,6 @@ export async function run(ctx: CommandContext, flags: WatchFlags): Promise<numbe
   await memory.close();
   log("index saved; stopped");
   return EXIT.ok;
-}
-
-/** The cache file `openMemory` uses for a scope, so `reverie search` starts from what watch saved. */
-function cacheName(prefix: string): string {
-  return prefix === "" ? "search-index.json" : `search-index.mount-${prefix.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`;
 }
 
 /** The index, with each batch the watcher syncs reported as one line. */

@@ -10,7 +10,7 @@ import { decodeUtf8, noteTitle, parseNote } from "../note/parse.js";
 import type { Note } from "../note/types.js";
 import { openSearchIndex, type SearchHit, type SearchIndex, type SearchQueryOptions } from "../search/search-index.js";
 import { diagnose, type Diagnostic } from "./doctor.js";
-import { loadSearchDoc } from "./search-docs.js";
+import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
 import { assertContained, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
 import { listMarkdownFiles } from "./walk.js";
@@ -269,11 +269,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     indexes ??= (async () => {
       const opened = new Map<Scope, SearchIndex>();
       for (const scope of scopes) {
-        const cacheName = scope.prefix === "" ? "search-index.json" : `search-index.mount-${scope.prefix.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`;
-        opened.set(
-          scope,
-          await openSearchIndex({ dir: scope.dir, namespace: scope.prefix, load: loadSearchDoc, cacheFile: join(root, ".reverie", "cache", cacheName) }),
-        );
+        opened.set(scope, await openSearchIndex({ dir: scope.dir, namespace: scope.prefix, load: loadSearchDoc, cacheFile: searchCacheFile(root, scope.prefix) }));
       }
       return opened;
     })();

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { noteTitle, parseNote } from "../note/parse.js";
 import type { SearchDoc } from "../search/search-index.js";
 
@@ -15,4 +16,14 @@ export function loadSearchDoc(path: string, content: string): SearchDoc {
   if (typeof fm.type === "string") doc.type = fm.type;
   if (typeof fm.trust === "string") doc.trust = fm.trust;
   return doc;
+}
+
+/**
+ * Where a memory keeps the search index of one scope ("" for the memory itself, else a mount
+ * prefix). Every long-running process (`reverie watch`, the MCP server) must use the same
+ * file, so that `reverie search` starts from what they saved.
+ */
+export function searchCacheFile(memoryDir: string, scopePrefix: string): string {
+  const name = scopePrefix === "" ? "search-index.json" : `search-index.mount-${scopePrefix.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`;
+  return join(memoryDir, ".reverie", "cache", name);
 }
