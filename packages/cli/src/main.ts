@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
 import { isReverieError, ReverieError } from "@reverie/core";
 import type { CommandContext } from "./context.js";
@@ -8,6 +9,11 @@ export interface MainIo {
   stdin?: CommandContext["stdin"];
   stdout?: CommandContext["stdout"];
   stderr?: CommandContext["stderr"];
+}
+
+/** The version of this installation, from the CLI package's own package.json. */
+function cliVersion(): string {
+  return (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 }
 
 type Handler = (ctx: CommandContext, ...args: never[]) => Promise<number | void>;
@@ -27,6 +33,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .description("A local-first memory for AI agents: Markdown in git, consolidated by dreams you review.")
     .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory)"))
     .option("--json", "machine-readable output")
+    .version(cliVersion(), "-V, --version", "print reverie's version")
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({

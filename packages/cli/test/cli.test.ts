@@ -120,6 +120,10 @@ describe("exit codes and messages", () => {
     expect(option.stderr).toContain("error: unknown option '--jsn'\n(Did you mean --json?)");
   });
 
+  it("prints its version", () => {
+    expect(reverie(["--version"])).toMatchObject({ code: 0, stdout: "0.1.0\n" });
+  });
+
   it("prints help with no arguments", () => {
     const run = reverie([]);
     expect(run.code).toBe(0);
