@@ -82,6 +82,39 @@ describe("pattern", () => {
     expect(out.operations).toEqual([]);
   });
 
+  it("groups a recovery whose argument is a different lock id each time (ids normalized like error signatures)", async () => {
+    const lockIds = ["5f5e0f-4821-4312-a907-318274659012", "98a1c3e-1937-4555-a120-902837465512", "7c2b11-7003-4871-a333-100200300400"];
+    const sessions = lockIds.map((id, i) =>
+      session(`ses_${i + 1}`, `2026-02-0${i + 1}T00:00:00Z`, [
+        { run: "terraform plan", error: `Error: Error acquiring the state lock\n\nLock Info:\n  ID:        ${id}` },
+        { run: `terraform force-unlock -force ${id}`, ok: "Terraform state has been successfully unlocked!" },
+        { run: "terraform plan", ok: "No changes." },
+      ]),
+    );
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only patterns" });
+    expect(out.operations).toMatchObject([
+      {
+        kind: "pattern",
+        path: "playbooks/error-error-acquiring-the-state-lock.md",
+        trust: "normal",
+        evidence: [1, 2, 3].flatMap((d) => [{ session: `ses_${d}`, note: "error" }, { session: `ses_${d}`, note: "recovery" }]),
+      },
+    ]);
+    expect((out.operations[0] as { body: string }).body).toContain("terraform force-unlock -force");
+  });
+
+  it("does not learn a habit from one call retried with a different value each time (each is one subject's changed value)", async () => {
+    const moves: Array<[string, string]> = [["7001", "7101"], ["7002", "7202"], ["7003", "7303"]];
+    const sessions = moves.map(([old, next], i) =>
+      session(`ses_${i + 1}`, `2026-02-0${i + 1}T00:00:00Z`, [
+        { run: `curl -s http://localhost:${old}/health`, error: `curl: (7) Failed to connect to localhost port ${old} after 0 ms: Couldn't connect to server` },
+        { run: `curl -s http://localhost:${next}/health`, ok: '{"status":"ok"}' },
+      ]),
+    );
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only patterns" });
+    expect(out.operations).toEqual([]);
+  });
+
   it("turns the same user correction in 3 sessions into a lesson", async () => {
     const sessions = [1, 2, 3].map((d) =>
       session(`ses_${d}`, `2026-02-0${d}T00:00:00Z`, [

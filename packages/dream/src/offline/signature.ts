@@ -18,6 +18,8 @@ export function normalizeSignature(text: string, maxTokens = 16): string {
     .toLowerCase()
     .replace(/\bhttps?:\/\/\S+/g, "<url>")
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "<id>")
+    // Lock ids, request ids and the like are hex groups joined by dashes that only loosely follow the UUID shape.
+    .replace(/\b[0-9a-f]+(?:-[0-9a-f]+){2,}\b/g, (m) => (m.length >= 12 && /\d/.test(m) ? "<id>" : m))
     .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, "<hash>")
     .replace(/\b(?:ses|mem|drm|toolu|msg|req)_[\w-]+/g, "<id>")
     .replace(/'[^'\n]*'|"[^"\n]*"|`[^`\n]*`/g, "<str>")
