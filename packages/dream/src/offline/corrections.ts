@@ -79,7 +79,8 @@ export function userCorrections(signals: readonly SessionSignals[]): Correction[
   return out;
 }
 
-function template(command: string): string {
+/** A command with its values replaced by placeholders: two calls of one shape differ only in values. */
+export function commandShape(command: string): string {
   return command
     .split(/\s+/)
     .map((t) => (extractValues(t).some((v) => v.kind !== "name") ? "<v>" : t))
@@ -95,9 +96,9 @@ export function commandCorrections(signals: readonly SessionSignals[], window = 
   for (const s of signals) {
     s.calls.forEach((failed, i) => {
       if (failed.ok || !failed.result || failed.command === "") return;
-      const shape = template(failed.command);
+      const shape = commandShape(failed.command);
       for (const next of s.calls.slice(i + 1, i + 1 + window)) {
-        if (next.use.name !== failed.use.name || !next.ok || template(next.command) !== shape) continue;
+        if (next.use.name !== failed.use.name || !next.ok || commandShape(next.command) !== shape) continue;
         const before = extractValues(failed.command).filter((v) => v.kind !== "quoted" && v.kind !== "url");
         const after = extractValues(next.command).filter((v) => v.kind !== "quoted" && v.kind !== "url");
         const afterSet = new Set(after.map((v) => v.value));

@@ -1,4 +1,5 @@
 import type { Evidence, PatternOperation } from "../consolidate/operations.js";
+import { commandShape } from "./corrections.js";
 import { sortEvidence, withAt, type TurnIndex } from "./evidence.js";
 import { screenText } from "./injection.js";
 import type { MemoryView } from "./memory-view.js";
@@ -94,7 +95,12 @@ export function mineRecoveries(
       if (call.ok || !call.result || !call.result.is_error) return;
       const recovery = recoveryOf(s.calls, i, window);
       if (!recovery) return;
-      const sig = `${errorSignature(call.use.name, call.result.text)} ⇒ ${recoverySignature(recovery.use.name, recovery.command)}`;
+      // The same call retried with another value is usually a value that changed for one subject
+      // (stale evidence), so placeholders would join unrelated subjects' moves (one service's port
+      // here, another's there) into a fake habit; such a retry recurs only with its exact values.
+      const retry = recovery.use.name === call.use.name && recovery.command !== call.command && commandShape(recovery.command) === commandShape(call.command);
+      const recoverySig = retry ? `${recovery.use.name.toLowerCase()}: ${recovery.command.toLowerCase().replace(/\s+/g, " ").trim()}` : recoverySignature(recovery.use.name, recovery.command);
+      const sig = `${errorSignature(call.use.name, call.result.text)} ⇒ ${recoverySig}`;
       const list = groups.get(sig);
       const occurrence = { session: s.id, rank: s.rank, error: call, recovery };
       if (!list) groups.set(sig, [occurrence]);
