@@ -18,6 +18,14 @@ describe("extractValues", () => {
     ]);
   });
 
+  it("keeps the kind of a single quoted token (a path in backticks is a path), multi-word quotes stay quoted", () => {
+    expect(extractValues("Config lives in `config/app.json`; run `make -C services/app test`.")).toEqual([
+      { kind: "path", value: "config/app.json" },
+      { kind: "quoted", value: "make -c services/app test" },
+      { kind: "path", value: "services/app" },
+    ]);
+  });
+
   it("does not count a sentence's first word or list markers as values", () => {
     expect([...valueSet("1. Use pnpm.\n- Never npm. Yarn is out.")]).toEqual([]);
   });

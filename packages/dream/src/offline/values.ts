@@ -52,7 +52,8 @@ export function extractValues(text: string): WitnessValue[] {
   const out = new Map<string, WitnessValue>();
   for (const m of text.matchAll(QUOTED)) {
     const inner = (m[1] ?? m[2] ?? "").trim().replace(/\s+/g, " ");
-    if (inner !== "") add(out, "quoted", inner);
+    // One quoted token keeps what it is (`config/app.json` is a path), so checks by kind still see it.
+    if (inner !== "") add(out, (!inner.includes(" ") && classify(inner.replace(EDGE, ""))) || "quoted", inner);
   }
   for (const m of text.matchAll(URL)) {
     const url = m[0].replace(/[.,;:!?]+$/, "");

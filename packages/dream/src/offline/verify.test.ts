@@ -49,6 +49,13 @@ describe("verify", () => {
     ]);
   });
 
+  it("stamps a memory whose config path, written in backticks, a later session read", async () => {
+    const config = [note("config-notes/app.md", { id: "mem_c", title: "app config", created }, "Config for app lives in `config/app.json`.\n")];
+    const sessions = [session("ses_3", "2026-02-03T00:00:00Z", [{ tool: "Read", run: "/work/app/config/app.json", ok: "{}" }])];
+    const out = await offlineConsolidator().consolidate({ memories: config, sessions, now, instructions: "only verify" });
+    expect(out.operations).toMatchObject([{ kind: "verify", path: "config-notes/app.md", evidence: [{ session: "ses_3", turn: 2 }] }]);
+  });
+
   it("does not stamp a claim whose only run failed", async () => {
     const sessions = [session("ses_3", "2026-02-03T00:00:00Z", [{ run: "pnpm vitest run --reporter dot", error: "boom" }])];
     const out = await offlineConsolidator().consolidate({ memories, sessions, now });
