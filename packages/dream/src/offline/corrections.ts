@@ -21,6 +21,9 @@ export interface Correction {
 
 const STOP = new Set(["a", "an", "the", "to", "use", "using", "with", "on", "in", "at", "for", "of", "it", "is", "be", "we", "now", "please", "always", "just", "and", "as", "our"]);
 
+/** How much of each call's text around a retried command is read for the subject's words. */
+const CONTEXT_CHARS = 500;
+
 const SENTENCE_SPLIT = /(?<=[.!?])\s+|\n+/;
 const INSTEAD = String.raw`\s*[,;:(-]?\s*\b(?:not|instead\s+of|rather\s+than)\b\s+`;
 const PATTERNS: Array<{ re: RegExp; swap: boolean }> = [
@@ -97,7 +100,8 @@ export function commandCorrections(signals: readonly SessionSignals[], window = 
     s.calls.forEach((failed, i) => {
       if (failed.ok || !failed.result || failed.command === "") return;
       const shape = commandShape(failed.command);
-      for (const next of s.calls.slice(i + 1, i + 1 + window)) {
+      for (let j = i + 1; j < Math.min(s.calls.length, i + 1 + window); j++) {
+        const next = s.calls[j]!;
         if (next.use.name !== failed.use.name || !next.ok || commandShape(next.command) !== shape) continue;
         const before = extractValues(failed.command).filter((v) => v.kind !== "quoted" && v.kind !== "url");
         const after = extractValues(next.command).filter((v) => v.kind !== "quoted" && v.kind !== "url");
@@ -109,7 +113,9 @@ export function commandCorrections(signals: readonly SessionSignals[], window = 
         out.push({
           oldValue: gone[0]!.value,
           newValue: originalCase(next.command, came[0]!.value),
-          context: next.command,
+          // A command rarely names its subject (`curl localhost:8123`); what the session did in
+          // between (the compose file it read, the error it got) usually does.
+          context: [failed.result.text, ...s.calls.slice(i + 1, j).flatMap((c) => [c.command, c.result?.text ?? ""]), next.command].map((t) => t.slice(0, CONTEXT_CHARS)).join("\n"),
           source: "command",
           evidence: withAt(
             { session: s.id, turn: next.result?.turn ?? next.use.turn, note: `\`${next.command.slice(0, 80)}\` succeeded after the old value failed` },

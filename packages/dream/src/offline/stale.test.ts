@@ -71,6 +71,34 @@ describe("stale", () => {
     ]);
   });
 
+  it("updates the memory a retried command moved away from, though the command shares no word with it", async () => {
+    const ports = [
+      note("services/feed-worker.md", { id: "mem_f", created }, "feed-worker listens on port 9212.\n"),
+      note("services/feed-api.md", { id: "mem_g", created }, "feed-api listens on port 9213.\n"),
+      note("services/admin.md", { id: "mem_h", created }, "The admin UI answers on port 7000.\n"),
+      note("services/admin-copy.md", { id: "mem_i", created }, "Admin dashboards use port 7000 too.\n"),
+    ];
+    const moved = (id: string, old: string, next: string, between: Array<{ tool?: string; run: string; ok: string }>) =>
+      session(id, "2026-02-04T00:00:00Z", [
+        { run: `curl -s http://localhost:${old}/health`, error: `curl: (7) Failed to connect to localhost port ${old} after 0 ms: Couldn't connect to server` },
+        ...between,
+        { run: `curl -s http://localhost:${next}/health`, ok: '{"status":"ok"}' },
+      ]);
+    const sessions = [
+      // The compose file read in between names the subject.
+      moved("ses_4", "9212", "9788", [{ tool: "Read", run: "/work/app/docker-compose.yml", ok: 'services:\n  feed-worker:\n    ports:\n      - "9788:9788"\n' }]),
+      // Nothing names it, but only one memory states 9213.
+      moved("ses_5", "9213", "9861", []),
+      // Two memories state 7000 and nothing says which: neither is touched.
+      moved("ses_6", "7000", "7100", []),
+    ];
+    const out = await offlineConsolidator().consolidate({ memories: ports, sessions, now, instructions: "only stale" });
+    expect(out.operations).toMatchObject([
+      { kind: "stale", path: "services/feed-api.md", action: "update", body: "feed-api listens on port 9861.\n", evidence: [{ session: "ses_5" }] },
+      { kind: "stale", path: "services/feed-worker.md", action: "update", body: "feed-worker listens on port 9788.\n", evidence: [{ session: "ses_4" }] },
+    ]);
+  });
+
   it("retires the older of two memories with one subject key and different values, citing the newer", async () => {
     const keyed = [
       note("a.md", { id: "mem_a", key: "api.port", updated: "2026-01-01T00:00:00Z" }, "API port is 8080.\n"),

@@ -4,6 +4,7 @@ import { sortEvidence, sourceEvidence, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
 import type { TermStats } from "./similarity.js";
 import { tokenSet } from "./tokenize.js";
+import { extractValues } from "./values.js";
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -12,6 +13,13 @@ function escapeRegExp(s: string): string {
 /** Matches `value` as a whole token: `8080` in `localhost:8080/` but not in `18080` or `8080.5`. */
 export function valuePattern(value: string, flags = "iu"): RegExp {
   return new RegExp(String.raw`(?<![\p{L}\p{N}_.\-/])${escapeRegExp(value)}(?![\p{L}\p{N}_\-]|\.[\p{L}\p{N}])`, flags);
+}
+
+/** A concrete value (port, version, path, id), not a word or a small count that many things share. */
+function isDistinctive(value: string): boolean {
+  const kind = extractValues(value)[0]?.kind;
+  if (kind === undefined || kind === "name" || kind === "quoted") return false;
+  return kind !== "number" || /\d{3,}/.test(value);
 }
 
 interface Draft {
@@ -58,8 +66,10 @@ export function retireSuperseded(views: readonly MemoryView[], turns: TurnIndex)
 /**
  * Applies value corrections from sessions to the memories that state the old value, in
  * dream order so a value changed twice ends at the latest. A correction reaches the memory
- * whose words best match its context (ties all); a memory already stating the new value, or
- * newer than the correction, is left alone.
+ * whose words best match its context (ties all for a person's word, none for a retried
+ * command, which shows one thing moved), or, when no memory shares its words, the
+ * only memory stating a concrete old value (a port, a version, a path); a memory already
+ * stating the new value, or newer than the correction, is left alone.
  */
 export function applyCorrections(
   views: readonly MemoryView[],
@@ -79,12 +89,18 @@ export function applyCorrections(
     if (c.source === "command" && views.some((v) => v.values.has(c.newValue.toLowerCase()))) continue;
     let best = 0;
     let targets: Draft[] = [];
+    // Every memory stating the old value counts, even one this correction may not touch: the
+    // value names one subject only when nothing else states it.
+    let holders = 0;
+    let sole: Draft | undefined;
     for (const view of views) {
-      if (view.protected || view.trust === "low") continue;
       const draft = drafts.get(view.path) ?? { view, title: view.title, body: view.note.body, changes: [], evidence: [] };
       const text = `${draft.title}\n${draft.body}`;
       if (!oldRe.test(text) || newRe.test(text)) continue;
+      holders++;
+      if (view.protected || view.trust === "low") continue;
       if (!Number.isNaN(view.recency) && !Number.isNaN(c.at) && view.recency > c.at) continue;
+      sole = draft;
       let score = 0;
       for (const t of context) if (view.tokens.has(t)) score += stats.weight(t);
       if (score <= 0) continue;
@@ -95,6 +111,11 @@ export function applyCorrections(
         targets.push(draft);
       }
     }
+    // With no shared words, a concrete value only one memory states still names its subject.
+    if (targets.length === 0 && holders === 1 && sole && isDistinctive(c.oldValue)) targets = [sole];
+    // A person saying a value changed changes it everywhere; a retried call only shows that one
+    // thing moved, so it must point at one memory.
+    if (c.source === "command" && targets.length > 1) targets = [];
     for (const draft of targets) {
       draft.body = draft.body.replace(valuePattern(c.oldValue, "giu"), () => c.newValue);
       draft.title = draft.title.replace(valuePattern(c.oldValue, "giu"), () => c.newValue);
