@@ -60,12 +60,38 @@ describe("transcript compression", () => {
       ],
     });
     expect(c.lines).toEqual([
-      "session ses_x",
+      "",
       "#1 user: run the tests",
-      "#3 call Bash: pnpm test",
-      "#4 ERROR: Error: Cannot find module 'x' … > vitest Error: Cannot find module 'x' at foo",
-      "#5 recovery call Bash: pnpm install && pnpm test",
-      "#6 ok (501 lines): ok line",
+      "#3 Bash: pnpm test",
+      "#4 ERROR: Error: Cannot find module 'x' … > vitest at foo",
+      "#5 recovery Bash: pnpm install && pnpm test → ok",
+    ]);
+    expect(c.turns).toEqual([1, 3, 4, 5]);
+  });
+
+  it("with the memories' values, hides file reads and edits no memory mentions, unless they fail or recover", () => {
+    const c = compressSession(
+      {
+        header: { type: "session", id: "ses_y", cwd: "/work/app", source: { format: "reverie", path: "/y", sha256: "0" } },
+        events: [
+          { type: "tool_use", turn: 1, id: "r1", name: "Read", input: { file_path: "/work/app/src/view.ts" } },
+          { type: "tool_result", turn: 2, tool_use_id: "r1", is_error: false, text: "export function view() {" },
+          { type: "tool_use", turn: 3, id: "r2", name: "Read", input: { file_path: "/work/app/config/api.toml" } },
+          { type: "tool_result", turn: 4, tool_use_id: "r2", is_error: false, text: "port = 9090" },
+          { type: "tool_use", turn: 5, id: "r3", name: "Edit", input: { file_path: "/work/app/src/gone.ts" } },
+          { type: "tool_result", turn: 6, tool_use_id: "r3", is_error: true, text: "File does not exist." },
+          { type: "tool_use", turn: 7, id: "r4", name: "Edit", input: { file_path: "/work/app/src/here.ts" } },
+          { type: "tool_result", turn: 8, tool_use_id: "r4", is_error: false, text: "The file /work/app/src/here.ts has been updated." },
+        ],
+      },
+      { memoryValues: new Set(["config/api.toml"]) },
+    );
+    expect(c.lines).toEqual([
+      "cwd /work/app | 1 reads/edits of files no memory mentions not shown",
+      "#3 Read: config/api.toml → ok: port = 9090",
+      "#5 Edit: src/gone.ts",
+      "#6 ERROR: File does not exist.",
+      "#7 recovery Edit: src/here.ts → ok",
     ]);
   });
 });
