@@ -77,7 +77,8 @@ describe.skipIf(!present)(`recorded anthropic dream over the real Series A sessi
 
   it.each([
     ["default batches", {}],
-    ["4k-token batches", { maxBatchTokens: 4000 }],
+    // Compressed, the seven sessions fit one 4k-token batch; 2k-token batches still split them.
+    ["2k-token batches", { maxBatchTokens: 2000 }],
   ])("sends at most 0.4 of a naive single-prompt dream (%s), with gated operations", async (name, plan) => {
     const before = fake.messageRequests().length;
     fake.clearCache();

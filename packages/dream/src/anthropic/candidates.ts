@@ -3,7 +3,7 @@ import { errorLine, errorSignature, recoverySignature } from "../offline/signatu
 import type { SessionSignals } from "../offline/signals.js";
 import { candidatePairs, weightedJaccard, type TermStats } from "../offline/similarity.js";
 import { tokenSet } from "../offline/tokenize.js";
-import { valueSet } from "../offline/values.js";
+import { valueSet, valuesCompatible } from "../offline/values.js";
 
 /** Memories that may state the same subject: what the model is asked to merge or reconcile. */
 export interface MemoryGroup {
@@ -18,9 +18,11 @@ export interface MemoryGroup {
 /**
  * Groups memories that look alike locally (rare shared tokens with rarity-weighted Jaccard ≥
  * `threshold`, or the same subject key), so the model is asked only about real duplicate and
- * conflict candidates, never about the whole folder. Groups are capped at `maxGroupSize`.
+ * conflict candidates, never about the whole folder. Look-alikes whose values conflict join a
+ * group only from `conflictThreshold` (then they may be one subject with a changed value).
+ * Groups are capped at `maxGroupSize`.
  */
-export function memoryGroups(views: readonly MemoryView[], stats: TermStats, threshold = 0.25, maxGroupSize = 8): MemoryGroup[] {
+export function memoryGroups(views: readonly MemoryView[], stats: TermStats, threshold = 0.25, maxGroupSize = 8, conflictThreshold = 0.55): MemoryGroup[] {
   const eligible = views.map((v, i) => (v.protected || v.tokens.size === 0 ? -1 : i)).filter((i) => i >= 0);
   const docs = eligible.map((i) => views[i]!.tokens);
   const pairs = candidatePairs(docs, Math.max(32, Math.ceil(docs.length / 20))).map(([a, b]) => [eligible[a]!, eligible[b]!] as const);
@@ -30,13 +32,28 @@ export function memoryGroups(views: readonly MemoryView[], stats: TermStats, thr
     if (k !== undefined) byKey.set(k, [...(byKey.get(k) ?? []), i]);
   }
   const scored: Array<{ a: number; b: number; s: number }> = [];
+  const sim = new Map<string, number>();
+  const pairId = (a: number, b: number) => (a < b ? `${a},${b}` : `${b},${a}`);
+  const similarity = (a: number, b: number): number => {
+    const id = pairId(a, b);
+    let s = sim.get(id);
+    if (s === undefined) {
+      const k = views[a]!.key;
+      s = k !== undefined && k === views[b]!.key ? 1 : weightedJaccard(views[a]!.tokens, views[b]!.tokens, stats);
+      sim.set(id, s);
+    }
+    return s;
+  };
   const seen = new Set<string>();
   const consider = (a: number, b: number, forced: boolean) => {
-    const id = a < b ? `${a},${b}` : `${b},${a}`;
+    const id = pairId(a, b);
     if (seen.has(id)) return;
     seen.add(id);
     const s = weightedJaccard(views[a]!.tokens, views[b]!.tokens, stats);
-    if (s >= threshold || forced) scored.push({ a, b, s });
+    // Memories whose values conflict are a duplicate of nothing; they are asked about only as a
+    // conflict of one subject (same key, or words alike enough to be the same subject).
+    const candidate = valuesCompatible(views[a]!.values, views[b]!.values) ? s >= threshold : s >= conflictThreshold;
+    if (candidate || forced) scored.push({ a, b, s });
   };
   for (const [a, b] of pairs) consider(a, b, false);
   for (const list of byKey.values()) for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) consider(list[x]!, list[y]!, true);
@@ -47,6 +64,13 @@ export function memoryGroups(views: readonly MemoryView[], stats: TermStats, thr
     const ga = parent.get(a) ?? [a];
     const gb = parent.get(b) ?? [b];
     if (ga === gb || ga.length + gb.length > maxGroupSize) continue;
+    // Average linkage: one look-alike pair must not chain two unrelated clusters into one
+    // group, which would send the model memories that are no candidates of anything.
+    if (ga.length + gb.length > 2) {
+      let sum = 0;
+      for (const x of ga) for (const y of gb) sum += similarity(x, y);
+      if (sum / (ga.length * gb.length) < threshold) continue;
+    }
     const merged = [...ga, ...gb].sort((x, y) => x - y);
     best.set(merged, Math.max(s, best.get(ga) ?? 0, best.get(gb) ?? 0));
     for (const m of merged) parent.set(m, merged);
@@ -68,13 +92,28 @@ export function memoryGroups(views: readonly MemoryView[], stats: TermStats, thr
   return groups.sort((a, b) => (a.paths[0]! < b.paths[0]! ? -1 : 1));
 }
 
+/** A value and the spellings it may take in a transcript (`v1.2.3` for `1.2.3`, `/abs/dir/a.toml` for `dir/a.toml`). */
+function valueForms(values: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const v of values) {
+    out.add(v);
+    if (/^v\d/.test(v)) out.add(v.slice(1));
+    if (v.includes("/") && !v.includes("://")) {
+      const parts = v.split("/").filter((p) => p !== "");
+      for (let i = 1; i < parts.length; i++) out.add(parts.slice(i).join("/"));
+    }
+  }
+  return out;
+}
+
 /**
- * The memories relevant to some session text: those sharing a witness value with it, or whose
- * rarity-weighted tokens it covers by at least `minCoverage`, best first, at most `max`.
+ * The memories relevant to some session text: those sharing a witness value with it (a value
+ * the text exercises singles a memory out, so these rank first), or whose rarity-weighted
+ * tokens it covers by at least `minCoverage`, best first, at most `max`.
  */
 export function relevantMemories(views: readonly MemoryView[], stats: TermStats, text: string, max = 24, minCoverage = 0.3): MemoryView[] {
   const tokens = tokenSet(text);
-  const values = valueSet(text);
+  const values = valueForms(valueSet(text));
   const scored: Array<{ v: MemoryView; score: number }> = [];
   for (const v of views) {
     let shared = 0;
@@ -87,7 +126,7 @@ export function relevantMemories(views: readonly MemoryView[], stats: TermStats,
     const coverage = total === 0 ? 0 : shared / total;
     let valueHits = 0;
     for (const value of v.values) if (value.length >= 3 && values.has(value)) valueHits++;
-    const score = coverage + valueHits * 0.5;
+    const score = coverage + valueHits * 2;
     if (coverage >= minCoverage || valueHits > 0) scored.push({ v, score });
   }
   return scored

@@ -3,12 +3,12 @@ import type { Note } from "@reverie/core";
 import type { ConsolidateInput } from "../consolidate/consolidator.js";
 import { sortSessions } from "../offline/evidence.js";
 import { isProtected, parseInstructions } from "../offline/instructions.js";
-import { memoryView } from "../offline/memory-view.js";
+import { memoryView, type MemoryView } from "../offline/memory-view.js";
 import { sessionSignals } from "../offline/signals.js";
-import { termStats } from "../offline/similarity.js";
-import { memoryGroups, recurringErrors, relevantMemories } from "./candidates.js";
+import { termStats, type TermStats } from "../offline/similarity.js";
+import { memoryGroups, recurringErrors, relevantMemories, type RecurringError } from "./candidates.js";
 import { compressSession, splitCompressed, type CompressedSession, type CompressOptions } from "./compress.js";
-import { instructionsBlock, memoriesTask, memoryIndex, patternsTask, PROMPT_VERSION, sessionsTask, SYSTEM_RULES } from "./prompt.js";
+import { instructionsBlock, memoriesTask, memoryOutline, patternsTask, PROMPT_VERSION, sessionsTask, SYSTEM_RULES } from "./prompt.js";
 import { estimateTokens } from "./token-estimate.js";
 
 /** How a dream is cut into requests. */
@@ -16,10 +16,10 @@ export interface PlanOptions {
   /**
    * Most estimated tokens of session text per request; more sessions means more requests,
    * never a cap on sessions.
-   * @default 12000
+   * @default 30000
    */
   maxBatchTokens?: number;
-  /** Most memories sent in full with one batch of sessions. @default 24 */
+  /** Most memories sent in full with one batch of sessions (up to 6 per session are picked). @default 128 */
   maxMemoriesPerBatch?: number;
   /** Similarity from which two memories are asked about as duplicate candidates. @default 0.25 */
   groupThreshold?: number;
@@ -48,7 +48,11 @@ export interface PlannedRequest {
 export interface DreamPlan {
   /** Rules and the user's instructions (first system block). */
   rules: string;
-  /** The memory index (second system block, end of the cached prefix). */
+  /**
+   * The outline of the memory folder (second system block, end of the cached prefix): small
+   * and stable, since every request repeats it; memories themselves go only to the requests
+   * they are relevant to.
+   */
   index: string;
   /** Estimated tokens of rules + index. */
   prefixTokens: number;
@@ -65,8 +69,10 @@ export interface DreamPlan {
  * `maxBatchTokens`, and picks for each batch only the memories relevant to it.
  */
 export function planDream(input: ConsolidateInput, options: PlanOptions = {}): DreamPlan {
-  const maxBatchTokens = options.maxBatchTokens ?? 12_000;
-  const maxMemories = options.maxMemoriesPerBatch ?? 24;
+  // Every request repeats the prefix and the memories relevant to it, so few large batches
+  // send less than many small ones; 30k tokens is far inside any Claude context.
+  const maxBatchTokens = options.maxBatchTokens ?? 30_000;
+  const maxMemories = options.maxMemoriesPerBatch ?? 128;
   const { policy } = parseInstructions(input.instructions);
   const memories = [...input.memories].sort((a, b) => (a.path < b.path ? -1 : 1));
   const byPath = new Map<string, Note>(memories.map((n) => [n.path, n]));
@@ -74,7 +80,7 @@ export function planDream(input: ConsolidateInput, options: PlanOptions = {}): D
   const stats = termStats(views.map((v) => v.tokens));
   const sessions = sortSessions(input.sessions);
   const rules = `${SYSTEM_RULES}${instructionsBlock(input.instructions)}`;
-  const index = memoryIndex(memories);
+  const index = memoryOutline(memories);
   const requests: PlannedRequest[] = [];
   const add = (label: string, kind: PlannedRequestKind, task: string, s: string[], m: string[]) => requests.push({ label, kind, task, sessions: s, memories: m, taskTokens: estimateTokens(task) });
 
@@ -99,7 +105,8 @@ export function planDream(input: ConsolidateInput, options: PlanOptions = {}): D
     flush();
   }
 
-  const compressed = sessions.flatMap((s) => splitCompressed(compressSession(s, options.compress), maxBatchTokens * 4));
+  const memoryValues = new Set(views.flatMap((v) => [...v.values]));
+  const compressed = sessions.flatMap((s) => splitCompressed(compressSession(s, { memoryValues, ...options.compress }), maxBatchTokens * 4));
   const batches: CompressedSession[][] = [];
   let current: CompressedSession[] = [];
   let tokens = 0;
@@ -114,16 +121,29 @@ export function planDream(input: ConsolidateInput, options: PlanOptions = {}): D
     tokens += t;
   }
   if (current.length > 0) batches.push(current);
+  const batchOf = new Map<string, Set<number>>();
   batches.forEach((batch, i) => {
-    const text = batch.map((c) => c.lines.join("\n")).join("\n");
-    const relevant = relevantMemories(views, stats, text, maxMemories).map((v) => v.note);
+    for (const c of batch) batchOf.set(c.id, (batchOf.get(c.id) ?? new Set()).add(i));
+  });
+  const recurring = sessions.length >= 3 ? recurringErrors(sessionSignals(sessions), 3) : [];
+  const spansBatches = (e: RecurringError) => new Set(e.sessions.flatMap((id) => [...(batchOf.get(id) ?? [])])).size > 1;
+  batches.forEach((batch, i) => {
+    const relevant = batchMemories(views, stats, batch, maxMemories);
+    const ids = [...new Set(batch.map((c) => c.id))];
+    // Errors recurring within this batch only: their text is in the sessions, a pointer suffices.
+    const local = recurring.filter((e) => !spansBatches(e) && e.sessions.every((id) => ids.includes(id))).slice(0, 20);
     const label = `sessions-${i + 1}`;
-    add(label, "sessions", sessionsTask(`sessions batch ${i + 1} of ${batches.length}`, batch, relevant), [...new Set(batch.map((c) => c.id))], relevant.map((n) => n.path));
+    add(label, "sessions", sessionsTask(`sessions batch ${i + 1} of ${batches.length}`, batch, relevant, local), ids, relevant.map((n) => n.path));
   });
 
-  if (sessions.length >= 3) {
-    const errors = recurringErrors(sessionSignals(sessions), 3);
-    if (errors.length > 0) add("patterns", "patterns", patternsTask(errors.slice(0, 20)), [...new Set(errors.flatMap((e) => e.sessions))], []);
+  // A batch already shows its own sessions' errors in full; the cross-session request is for
+  // what recurs across batches, which no single batch can see.
+  const errors = recurring.filter(spansBatches);
+  if (errors.length > 0) {
+    const top = errors.slice(0, 20);
+    const text = top.map((e) => `${e.signature}\n${e.occurrences.map((o) => `${o.error}\n${o.recovery}`).join("\n")}`).join("\n");
+    const relevant = relevantMemories(views, stats, text, Math.min(maxMemories, 12)).map((v) => v.note);
+    add("patterns", "patterns", patternsTask(top, relevant), [...new Set(top.flatMap((e) => e.sessions))], relevant.map((n) => n.path));
   }
 
   return {
@@ -134,6 +154,28 @@ export function planDream(input: ConsolidateInput, options: PlanOptions = {}): D
     rawSessionChars: compressed.reduce((n, c) => n + c.rawChars, 0),
     compressedSessionChars: compressed.reduce((n, c) => n + c.lines.join("\n").length, 0),
   };
+}
+
+/**
+ * The memories relevant to a batch: picked per session (a session's own words single out its
+ * memories, a whole batch's words match nearly everything), best first, at most `max`.
+ */
+function batchMemories(views: readonly MemoryView[], stats: TermStats, batch: readonly CompressedSession[], max: number): Note[] {
+  const texts = new Map<string, string[]>();
+  for (const c of batch) texts.set(c.id, [...(texts.get(c.id) ?? []), c.lines.join("\n")]);
+  const perSession = 6;
+  const best = new Map<string, { view: MemoryView; rank: number }>();
+  for (const parts of texts.values()) {
+    relevantMemories(views, stats, parts.join("\n"), perSession).forEach((view, rank) => {
+      const seen = best.get(view.path);
+      if (!seen || rank < seen.rank) best.set(view.path, { view, rank });
+    });
+  }
+  return [...best.values()]
+    .sort((a, b) => a.rank - b.rank || (a.view.path < b.view.path ? -1 : 1))
+    .slice(0, max)
+    .map((b) => b.view.note)
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /** The checkpoint key of a request: a hash of everything its answer depends on. */
