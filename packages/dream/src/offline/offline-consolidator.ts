@@ -9,7 +9,7 @@ import { memoryView } from "./memory-view.js";
 import { mineCorrections, mineRecoveries, type PatternOptions } from "./patterns.js";
 import { sessionSignals } from "./signals.js";
 import { termStats } from "./similarity.js";
-import { applyCorrections, retireSuperseded } from "./stale.js";
+import { applyCorrections, retireSameSubject, retireSuperseded } from "./stale.js";
 import { findVerifications } from "./verify.js";
 
 /** Tuning of the offline consolidator; the defaults are what the quality bench is scored with. */
@@ -67,7 +67,11 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
       progress("stale");
       const stale: StaleOperation[] = [];
       if (policy.kinds.has("stale")) {
-        if (policy.allowRetire) stale.push(...retireSuperseded(live, turns));
+        if (policy.allowRetire) {
+          stale.push(...retireSuperseded(live, turns));
+          const byKey = new Set(stale.map((op) => op.path));
+          stale.push(...retireSameSubject(live.filter((v) => !byKey.has(v.path)), stats, turns));
+        }
         const retired = new Set(stale.map((op) => op.path));
         live = live.filter((v) => !retired.has(v.path));
         const corrections = [...userCorrections(signals), ...commandCorrections(signals)];

@@ -7,6 +7,8 @@
 export interface TermStats {
   readonly size: number;
   weight(token: string): number;
+  /** How many documents hold `token` (0 when none). */
+  df(token: string): number;
 }
 
 /** IDF weights `ln(1 + N / df)` computed over `docs`; unseen tokens weigh as if seen once. */
@@ -25,6 +27,7 @@ export function termStats(docs: readonly ReadonlySet<string>[]): TermStats {
       }
       return w;
     },
+    df: (token) => df.get(token) ?? 0,
   };
 }
 
@@ -89,5 +92,5 @@ export function rareOverlaps(docs: readonly ReadonlySet<string>[], maxDf: number
 
 /** Index pairs `[i, j]` (`i < j`) sharing a token held by at most `maxDf` documents, sorted (see {@link rareOverlaps}). */
 export function candidatePairs(docs: readonly ReadonlySet<string>[], maxDf: number): Array<[number, number]> {
-  return rareOverlaps(docs, maxDf, { size: docs.length, weight: () => 1 }).map((p) => [p.i, p.j]);
+  return rareOverlaps(docs, maxDf, { size: docs.length, weight: () => 1, df: () => 0 }).map((p) => [p.i, p.j]);
 }

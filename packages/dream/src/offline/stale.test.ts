@@ -119,6 +119,44 @@ describe("stale", () => {
     ]);
   });
 
+  it("retires an older memory that a newer one, written in a session, restates with a new value for the same subject and no key", async () => {
+    const written = "2026-02-03T00:00:05Z";
+    const sources = [{ session: "ses_3", turn: 2, at: written }];
+    const restated = [
+      note("services/quartz-api-port.md", { id: "mem_q", created }, "quartz-api runs locally on port 7756, so the dev URL is http://localhost:7756.\n"),
+      note("notes/quartz-api-port-update.md", { id: "mem_q2", title: "quartz-api port", created: written, sources }, "quartz-api now listens on port 9861 (changed in the compose file).\n"),
+      note("tooling/sable-web-version.md", { id: "mem_s", title: "sable-web postgres version", created }, "sable-web pins postgres to version 15.18.13.\n"),
+      note("notes/sable-web-version-update.md", { id: "mem_s2", created: written, sources }, "sable-web now pins postgres to 16.15.2.\n"),
+      // Look-alikes: a newer production port is not an update of the staging one (no change said, other words)...
+      note("services/onyx-staging.md", { id: "mem_o1", title: "onyx-svc port (staging)", created }, "The onyx-svc service listens on port 7001 in staging.\n"),
+      note("services/onyx-production.md", { id: "mem_o2", title: "onyx-svc port (production)", created: written, sources }, "The onyx-svc service listens on port 7002 in production.\n"),
+      // ...and a change that could be either of two older values names no single one.
+      note("services/umber-staging.md", { id: "mem_u1", title: "umber-svc port (staging)", created }, "The umber-svc service listens on port 7101 in staging.\n"),
+      note("services/umber-production.md", { id: "mem_u2", title: "umber-svc port (production)", created }, "The umber-svc service listens on port 7102 in production.\n"),
+      note("notes/umber-update.md", { id: "mem_u3", created: written, sources }, "umber-svc now listens on port 7103.\n"),
+    ];
+    const sessions = [session("ses_3", "2026-02-03T00:00:00Z", [{ user: "Note for later." }, { user: "Saved." }])];
+    const out = await offlineConsolidator().consolidate({ memories: restated, sessions, now, instructions: "only stale" });
+    expect(out.operations).toEqual([
+      {
+        kind: "stale",
+        path: "services/quartz-api-port.md",
+        action: "retire",
+        supersededBy: "notes/quartz-api-port-update.md",
+        reason: "notes/quartz-api-port-update.md (2026-02-03T00:00:05.000Z) states a newer value for the same subject (7756 → 9861); retiring the older services/quartz-api-port.md",
+        evidence: [{ session: "ses_3", turn: 2, at: written, note: "newer value in notes/quartz-api-port-update.md" }],
+      },
+      {
+        kind: "stale",
+        path: "tooling/sable-web-version.md",
+        action: "retire",
+        supersededBy: "notes/sable-web-version-update.md",
+        reason: "notes/sable-web-version-update.md (2026-02-03T00:00:05.000Z) states a newer value for the same subject (15.18.13 → 16.15.2); retiring the older tooling/sable-web-version.md",
+        evidence: [{ session: "ses_3", turn: 2, at: written, note: "newer value in notes/sable-web-version-update.md" }],
+      },
+    ]);
+  });
+
   it("leaves memories alone when nothing in the sessions names their old value", async () => {
     const sessions = [
       session("ses_5", "2026-02-05T00:00:00Z", [

@@ -4,7 +4,7 @@ import { sortEvidence, sourceEvidence, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
 import type { TermStats } from "./similarity.js";
 import { tokenSet } from "./tokenize.js";
-import { extractValues } from "./values.js";
+import { extractValues, type WitnessValue } from "./values.js";
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -61,6 +61,101 @@ export function retireSuperseded(views: readonly MemoryView[], turns: TurnIndex)
     }
   }
   return ops;
+}
+
+/** Words a memory uses to say that something changed, rather than to state it afresh. */
+const CHANGE_WORDS = /\b(?:now|no\s+longer|any\s*more|changed|moved|migrated|switched|upgraded|downgraded|updated|bumped|renamed|replaced|instead)\b/i;
+
+/** What a memory states in its own title and body (a derived title repeats, and may cut, its first line). */
+interface Stated {
+  values: WitnessValue[];
+  /** Content tokens that are not values: what it is about and how it says it. */
+  words: Set<string>;
+  /** Its words few memories use (names, not vocabulary): the subject it names. */
+  subject: string[];
+}
+
+function statedOf(view: MemoryView, stats: TermStats, nameDf: number): Stated {
+  const title = typeof view.note.frontmatter.title === "string" ? view.note.frontmatter.title : "";
+  const text = `${title}\n${view.note.body}`;
+  const values = extractValues(text);
+  const own = new Set(values.map((v) => v.value));
+  const words = new Set([...tokenSet(text)].filter((t) => !own.has(t)));
+  // "now" or "moved" shared by two memories says both changed, not that they are about one thing.
+  const plain = tokenSet(text.replace(new RegExp(CHANGE_WORDS.source, "gi"), " "));
+  return { values, words, subject: [...words].filter((t) => plain.has(t) && stats.df(t) <= nameDf) };
+}
+
+/** Values of `a` missing from `b`, without those that only embed another of them (`http://localhost:8080` with `8080`). */
+function onlyIn(a: readonly WitnessValue[], b: readonly WitnessValue[]): WitnessValue[] {
+  const other = new Set(b.map((v) => v.value));
+  const own = a.filter((v) => !other.has(v.value));
+  return own.filter((v) => !own.some((w) => w !== v && v.value.includes(w.value)));
+}
+
+function sameWords(a: ReadonlySet<string>, b: ReadonlySet<string>, values: ReadonlySet<string>): boolean {
+  for (const t of a) if (!values.has(t) && !b.has(t)) return false;
+  for (const t of b) if (!values.has(t) && !a.has(t)) return false;
+  return true;
+}
+
+/**
+ * Retires memories that a newer memory, written in one of the dream's sessions, contradicts
+ * about the same subject without a shared `key`. Same subject: the two share a word few
+ * memories use (a name), and each states exactly one concrete value the other does not, of
+ * the same kind (both ports, both versions). Look-alikes (two subjects that share words, such as
+ * a staging and a production port) are told apart from an update in two ways: the newer
+ * memory must say it is a change ("now", "moved", "no longer"…) unless it words the fact
+ * exactly as the older one does, and it must point at one older value only; two older
+ * memories with different values for it are two subjects, and nothing is retired.
+ */
+export function retireSameSubject(views: readonly MemoryView[], stats: TermStats, turns: TurnIndex): StaleOperation[] {
+  const retire = new Map<string, { old: MemoryView; newer: MemoryView; evidence: Evidence[]; change: string }>();
+  const eligible = views.filter((v) => v.trust === "normal" && v.tokens.size > 0 && !Number.isNaN(v.recency));
+  // A word at most this many memories use names something (a service, a file) rather than
+  // being vocabulary ("port", "listens"): sharing one is what makes two memories one subject.
+  const nameDf = Math.max(3, Math.ceil(stats.size / 100));
+  const cache = new Map<MemoryView, Stated>();
+  const stated = (v: MemoryView): Stated => {
+    let s = cache.get(v);
+    if (!s) cache.set(v, (s = statedOf(v, stats, nameDf)));
+    return s;
+  };
+  for (const newer of eligible) {
+    const evidence = sourceEvidence(newer.note.frontmatter.sources, turns, `newer value in ${newer.path}`);
+    if (evidence.length === 0) continue;
+    const n = stated(newer);
+    if (n.values.length === 0 || n.subject.length === 0) continue;
+    const isChange = CHANGE_WORDS.test(`${newer.title}\n${newer.note.body}`);
+    const candidates: Array<{ old: MemoryView; from: WitnessValue; to: WitnessValue }> = [];
+    for (const old of eligible) {
+      if (old === newer || old.protected || !(old.recency < newer.recency)) continue;
+      if (old.key !== undefined && newer.key !== undefined) continue;
+      if (!n.subject.some((t) => old.tokens.has(t))) continue;
+      const o = stated(old);
+      const from = onlyIn(o.values, n.values);
+      const to = onlyIn(n.values, o.values);
+      if (from.length !== 1 || to.length !== 1 || from[0]!.kind !== to[0]!.kind || !isDistinctive(from[0]!.value) || !isDistinctive(to[0]!.value)) continue;
+      if (!isChange && !sameWords(o.words, n.words, new Set([...o.values, ...n.values].map((v) => v.value)))) continue;
+      candidates.push({ old, from: from[0]!, to: to[0]! });
+    }
+    if (new Set(candidates.map((c) => c.from.value)).size !== 1) continue;
+    for (const { old, from, to } of candidates) {
+      const previous = retire.get(old.path);
+      if (previous && previous.newer.recency >= newer.recency) continue;
+      retire.set(old.path, { old, newer, evidence, change: `${from.value} → ${to.value}` });
+    }
+  }
+  return [...retire.values()]
+    .sort((a, b) => (a.old.path < b.old.path ? -1 : 1))
+    .map(({ old, newer, evidence, change }) => ({
+      kind: "stale" as const,
+      path: old.path,
+      action: "retire" as const,
+      supersededBy: newer.path,
+      reason: `${newer.path} (${new Date(newer.recency).toISOString()}) states a newer value for the same subject (${change}); retiring the older ${old.path}`,
+      evidence: sortEvidence(evidence, turns),
+    }));
 }
 
 /**
