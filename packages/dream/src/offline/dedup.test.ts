@@ -35,6 +35,27 @@ describe("dedup", () => {
     ]);
   });
 
+  it("merges paraphrases whose wording differs but that state the same rare value about the same named subject", async () => {
+    // A memory where the same phrasings recur for other services, so only names and values are rare.
+    const phrasings = [
+      (svc: string, port: number) => `The ${svc} service listens on port ${port}.\n`,
+      (svc: string, port: number) => `Port for ${svc} in development: ${port}.\n`,
+      (svc: string, port: number) => `${svc} runs locally on port ${port}, so the dev URL is http://localhost:${port}.\n`,
+    ];
+    const others = ["amber-api", "basalt-web", "cobalt-worker", "delta-cron", "ember-svc", "fjord-api", "granite-api", "harbor-web", "indigo-cron"].map((svc, i) =>
+      note(`services/${svc}.md`, { id: `mem_o${i}`, title: `${svc} port` }, phrasings[i % 3]!(svc, 7000 + i)),
+    );
+    const out = await consolidate([
+      ...background,
+      ...others,
+      note("notes/yarrow-web.md", { id: "mem_a", title: "Local port of yarrow-web" }, "Port for yarrow-web in development: 7444.\n"),
+      note("services/yarrow-web-port.md", { id: "mem_b" }, "yarrow-web runs locally on port 7444, so the dev URL is http://localhost:7444.\n"),
+      // Same value, other subject: a route to that port is not the same fact.
+      note("infra/gateway.md", { id: "mem_g", title: "Gateway routes" }, "The gateway forwards /feed traffic to port 7444 in development.\n"),
+    ]);
+    expect(out.operations).toMatchObject([{ kind: "dedup", keep: "services/yarrow-web-port.md", remove: ["notes/yarrow-web.md"] }]);
+  });
+
   it("never merges look-alikes that differ in one value (port 8080 vs 8081, us-east-1 vs us-east-2)", async () => {
     const out = await consolidate([
       ...background,

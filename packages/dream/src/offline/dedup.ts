@@ -2,7 +2,7 @@ import type { DedupOperation } from "../consolidate/operations.js";
 import { sortEvidence, sourceEvidence, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
 import { rareOverlaps, totalWeight, weightedJaccard, type TermStats } from "./similarity.js";
-import { isSubset, valuesCompatible } from "./values.js";
+import { isConcreteValue, isSubset, valuesCompatible } from "./values.js";
 
 /** Tuning of near-duplicate detection. */
 export interface DedupOptions {
@@ -17,6 +17,13 @@ export interface DedupOptions {
    * @default 0.3
    */
   clusterFloor?: number;
+  /**
+   * Weighted Jaccard enough for two memories that state the same concrete value (a port, a
+   * version, a path) few other memories state, and share a name few memories use: the value
+   * and the subject say "same fact" where paraphrase keeps the wording apart.
+   * @default 0.35
+   */
+  witnessThreshold?: number;
 }
 
 interface Cluster {
@@ -69,9 +76,10 @@ function keeper(views: readonly MemoryView[], members: readonly number[]): numbe
 
 /**
  * Finds memories that state the same fact and proposes one `dedup` per cluster. A pair is a
- * candidate when it shares a rare token (or its whole token set); it merges when its
- * rarity-weighted Jaccard reaches the threshold (any similarity for two memories with the same
- * `key`) and neither states a value the other contradicts: one value set must contain the
+ * candidate when it shares a rare token (or its whole token set, or a concrete value few
+ * memories state); it merges when its rarity-weighted Jaccard reaches the threshold (the lower
+ * `witnessThreshold` when it shares such a value and a rare name; any similarity for two
+ * memories with the same `key`) and neither states a value the other contradicts: one value set must contain the
  * other, and the kept memory is the one holding all values, so no witness is lost.
  */
 export function findDuplicates(
@@ -82,6 +90,7 @@ export function findDuplicates(
 ): DedupOperation[] {
   const threshold = options.threshold ?? 0.5;
   const floor = options.clusterFloor ?? 0.3;
+  const witnessThreshold = options.witnessThreshold ?? 0.35;
   const eligible = views.map((v, i) => (v.protected || v.trust === "low" || v.tokens.size === 0 ? -1 : i)).filter((i) => i >= 0);
   const docs = eligible.map((i) => views[i]!.tokens);
   const maxDf = Math.max(32, Math.ceil(docs.length / 20));
@@ -101,6 +110,26 @@ export function findDuplicates(
       return bound / (total[a]! + total[b]! - bound) >= threshold;
     })
     .map(({ a, b }) => [a, b] as const);
+  // Memories sharing a concrete value stated by few memories (the same port, version, path).
+  const n = views.length;
+  const few = Math.max(4, Math.ceil(stats.size / 100));
+  const holders = new Map<string, number[]>();
+  for (const i of eligible) {
+    for (const v of views[i]!.values) {
+      const list = holders.get(v);
+      if (list) list.push(i);
+      else holders.set(v, [i]);
+    }
+  }
+  const witnessPairs = new Set<number>();
+  for (const [value, list] of holders) {
+    if (list.length < 2 || list.length > few || !isConcreteValue(value)) continue;
+    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) witnessPairs.add(list[x]! * n + list[y]!);
+  }
+  const sharesName = (a: MemoryView, b: MemoryView): boolean => {
+    for (const t of a.tokens) if (!a.values.has(t) && b.tokens.has(t) && stats.df(t) <= few) return true;
+    return false;
+  };
   const byTokens = new Map<string, number[]>();
   for (const i of eligible) {
     const sig = [...views[i]!.tokens].sort().join(" ");
@@ -108,7 +137,7 @@ export function findDuplicates(
     if (list) list.push(i);
     else byTokens.set(sig, [i]);
   }
-  const allPairs: Array<readonly [number, number]> = [...pairs];
+  const allPairs: Array<readonly [number, number]> = [...pairs, ...[...witnessPairs].map((id) => [Math.floor(id / n), id % n] as const)];
   for (const list of byTokens.values()) {
     for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) allPairs.push([list[x]!, list[y]!]);
   }
@@ -127,7 +156,6 @@ export function findDuplicates(
 
   const scored: Array<{ a: number; b: number; score: number }> = [];
   const seen = new Set<number>();
-  const n = views.length;
   for (const [a, b] of allPairs) {
     const id = a * n + b;
     if (seen.has(id)) continue;
@@ -138,7 +166,8 @@ export function findDuplicates(
     if (!valuesCompatible(va.values, vb.values)) continue;
     const score = weightedJaccard(va.tokens, vb.tokens, stats);
     const sameKey = va.key !== undefined && va.key === vb.key;
-    if (score >= threshold || sameKey) scored.push({ a, b, score });
+    const sameWitness = score >= witnessThreshold && witnessPairs.has(id) && sharesName(va, vb);
+    if (score >= threshold || sameKey || sameWitness) scored.push({ a, b, score });
   }
   scored.sort((p, q) => q.score - p.score || p.a - q.a || p.b - q.b);
 

@@ -4,7 +4,7 @@ import { sortEvidence, sourceEvidence, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
 import type { TermStats } from "./similarity.js";
 import { tokenSet } from "./tokenize.js";
-import { extractValues, type WitnessValue } from "./values.js";
+import { extractValues, isConcreteValue, type WitnessValue } from "./values.js";
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -13,13 +13,6 @@ function escapeRegExp(s: string): string {
 /** Matches `value` as a whole token: `8080` in `localhost:8080/` but not in `18080` or `8080.5`. */
 export function valuePattern(value: string, flags = "iu"): RegExp {
   return new RegExp(String.raw`(?<![\p{L}\p{N}_.\-/])${escapeRegExp(value)}(?![\p{L}\p{N}_\-]|\.[\p{L}\p{N}])`, flags);
-}
-
-/** A concrete value (port, version, path, id), not a word or a small count that many things share. */
-function isDistinctive(value: string): boolean {
-  const kind = extractValues(value)[0]?.kind;
-  if (kind === undefined || kind === "name" || kind === "quoted") return false;
-  return kind !== "number" || /\d{3,}/.test(value);
 }
 
 interface Draft {
@@ -135,7 +128,7 @@ export function retireSameSubject(views: readonly MemoryView[], stats: TermStats
       const o = stated(old);
       const from = onlyIn(o.values, n.values);
       const to = onlyIn(n.values, o.values);
-      if (from.length !== 1 || to.length !== 1 || from[0]!.kind !== to[0]!.kind || !isDistinctive(from[0]!.value) || !isDistinctive(to[0]!.value)) continue;
+      if (from.length !== 1 || to.length !== 1 || from[0]!.kind !== to[0]!.kind || !isConcreteValue(from[0]!.value) || !isConcreteValue(to[0]!.value)) continue;
       if (!isChange && !sameWords(o.words, n.words, new Set([...o.values, ...n.values].map((v) => v.value)))) continue;
       candidates.push({ old, from: from[0]!, to: to[0]! });
     }
@@ -207,7 +200,7 @@ export function applyCorrections(
       }
     }
     // With no shared words, a concrete value only one memory states still names its subject.
-    if (targets.length === 0 && holders === 1 && sole && isDistinctive(c.oldValue)) targets = [sole];
+    if (targets.length === 0 && holders === 1 && sole && isConcreteValue(c.oldValue)) targets = [sole];
     // A person saying a value changed changes it everywhere; a retried call only shows that one
     // thing moved, so it must point at one memory.
     if (c.source === "command" && targets.length > 1) targets = [];

@@ -100,3 +100,10 @@ export function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolea
 export function valuesCompatible(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return isSubset(a, b) || isSubset(b, a);
 }
+
+/** A concrete value (port, version, path, id), not a word or a small count that many things share. */
+export function isConcreteValue(value: string): boolean {
+  const kind = extractValues(value)[0]?.kind;
+  if (kind === undefined || kind === "name" || kind === "quoted") return false;
+  return kind !== "number" || /\d{3,}/.test(value);
+}
