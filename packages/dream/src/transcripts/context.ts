@@ -54,6 +54,12 @@ export interface ReaderContext {
   readonly info: SessionInfo;
   /** Adds an event; its `turn` is its position unless the source already numbered it. */
   emit(event: DraftEvent, turn?: number): Promise<void>;
+  /**
+   * Adds an event that is already in its final shape (`type`, `turn`, then the rest, in that key
+   * order). `line`, when given, must be exactly `JSON.stringify(event)` as UTF-8, so a writer can
+   * copy it instead of serializing the event again.
+   */
+  emitEvent(event: SessionEvent, line?: Buffer): Promise<void>;
   /** Reports a malformed line; in strict mode this throws PARSE_ERROR instead. */
   bad(line: number, reason: string): void;
   skip(): void;
@@ -61,6 +67,13 @@ export interface ReaderContext {
   recovered(): void;
   countLine(): void;
 }
+
+/**
+ * Where a collector hands each event. `line`, when given, is the event's exact serialization
+ * (`JSON.stringify(event)` as UTF-8, no line break), valid until the sink returns or its promise
+ * settles (it shares a reused read buffer).
+ */
+export type EventSink = (event: SessionEvent, line?: Buffer) => void | Promise<void>;
 
 /** A format reader over lines (streamed) or over one parsed JSON value (read whole, size-guarded). */
 export type TranscriptParser =
@@ -93,15 +106,18 @@ export class SessionCollector implements ReaderContext {
   constructor(
     readonly file: string,
     private readonly strict: boolean,
-    private readonly sink: (event: SessionEvent) => void | Promise<void>,
+    private readonly sink: EventSink,
     private readonly signal?: AbortSignal,
   ) {}
 
   async emit(draft: DraftEvent, turn?: number): Promise<void> {
+    const { type, ...rest } = draft;
+    await this.emitEvent({ type, turn: turn ?? this.counts.events + 1, ...rest } as SessionEvent);
+  }
+
+  async emitEvent(event: SessionEvent, line?: Buffer): Promise<void> {
     if (this.signal?.aborted) throw canceled(this.file);
     this.counts.events += 1;
-    const { type, ...rest } = draft;
-    const event = { type, turn: turn ?? this.counts.events, ...rest } as SessionEvent;
     if (event.type === "message") this.counts.messages += 1;
     else if (event.type === "tool_use") this.counts.toolCalls += 1;
     else if (event.type === "tool_result") {
@@ -112,7 +128,7 @@ export class SessionCollector implements ReaderContext {
       this.firstAt ??= event.at;
       this.lastAt = event.at;
     }
-    await this.sink(event);
+    await this.sink(event, line);
   }
 
   bad(line: number, reason: string): void {

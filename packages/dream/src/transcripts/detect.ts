@@ -7,7 +7,8 @@ import type { TranscriptFormat } from "./types.js";
 /** JSON-array formats are read whole; files above this size are refused with a clear error. */
 export const DEFAULT_MAX_JSON_BYTES = 256 * 1024 * 1024;
 
-const HEAD_BYTES = 64 * 1024;
+/** How much of a file's start format detection looks at. */
+export const HEAD_BYTES = 64 * 1024;
 
 /** What `format: "auto"` tries, in order, and what each one looks like. */
 const TRIED = [
@@ -39,7 +40,16 @@ export async function detectFormat(file: string, options: { maxJsonBytes?: numbe
 
 /** {@link detectFormat}, keeping the parsed JSON so the reader does not read the file twice. */
 export async function detect(file: string, options: { maxJsonBytes?: number } = {}): Promise<Detection> {
-  const head = (await readHead(file)).replace(/^\uFEFF/, "");
+  return detectHead(file, await readHead(file), options);
+}
+
+/**
+ * {@link detect} over the file's first bytes, already read (only the first {@link HEAD_BYTES}
+ * are looked at, as `detect` reads them).
+ */
+export async function detectHead(file: string, bytes: Buffer, options: { maxJsonBytes?: number } = {}): Promise<Detection> {
+  // A multi-byte character cut at the end of the sample decodes to U+FFFD, which is harmless here.
+  const head = bytes.subarray(0, HEAD_BYTES).toString("utf8").replace(/^\uFEFF/, "");
   const trimmed = head.trimStart();
   const first = trimmed[0];
   if (first === "{" || first === "[") {
@@ -107,22 +117,26 @@ function tryParse(text: string): unknown {
   }
 }
 
-async function readHead(file: string): Promise<string> {
+async function readHead(file: string): Promise<Buffer> {
   let handle;
   try {
     handle = await open(file, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new ReverieError("NOT_FOUND", `No transcript file at ${file}`, { file }, { cause: error });
-    throw error;
+    throw notFound(file, error);
   }
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    // A multi-byte character cut at the end of the sample decodes to U+FFFD, which is harmless here.
-    return buffer.subarray(0, bytesRead).toString("utf8");
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+/** A missing transcript as NOT_FOUND; any other error of opening it as it is. */
+export function notFound(file: string, error: unknown): unknown {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") return new ReverieError("NOT_FOUND", `No transcript file at ${file}`, { file }, { cause: error });
+  return error;
 }
 
 /**

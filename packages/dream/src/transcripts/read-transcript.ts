@@ -5,11 +5,12 @@ import { anthropicMessagesParser } from "./anthropic-messages.js";
 import { claudeCodeTextParser } from "./claude-code-text.js";
 import { claudeCodeParser } from "./claude-code.js";
 import { SessionCollector } from "./context.js";
-import type { BadLine, TranscriptCounts, TranscriptParser } from "./context.js";
-import { detect, readJson } from "./detect.js";
+import type { BadLine, EventSink, TranscriptCounts, TranscriptParser } from "./context.js";
+import { detectHead, notFound, readJson } from "./detect.js";
 import type { Detection } from "./detect.js";
 import { geminiCliParser } from "./gemini-cli.js";
-import { canceled, readLines } from "./line-reader.js";
+import { canceled, openLines, readLines } from "./line-reader.js";
+import type { OpenedLines } from "./line-reader.js";
 import { normalizedParser } from "./normalized.js";
 import { openaiChatParser } from "./openai-chat.js";
 import { sessionIdFor } from "./session-id.js";
@@ -75,7 +76,9 @@ export interface LoadedTranscript {
  * Streams one transcript file as normalized events, in order, each with its `turn`: JSONL and
  * text formats are read line by line in flat memory; JSON formats are read whole within
  * `maxJsonBytes`. The header is returned at the end, because its id, time range and outcome are
- * known only once the whole source (and its SHA-256) has been read.
+ * known only once the whole source (and its SHA-256) has been read. `onEvent` may get, besides
+ * the event, its exact serialization as UTF-8 bytes (when the source line already was it), to copy
+ * instead of serializing again; those bytes are reused once its returned promise settles.
  * @throws ReverieError INVALID_INPUT (unknown format, file too large), NOT_FOUND, PARSE_ERROR
  * (strict mode, or a JSON file that does not parse), CANCELED.
  * @example
@@ -83,25 +86,54 @@ export interface LoadedTranscript {
  */
 export async function readTranscript(
   file: string,
-  options: ReadTranscriptOptions & { onEvent: (event: SessionEvent) => void | Promise<void> },
+  options: ReadTranscriptOptions & {
+    onEvent: EventSink;
+    /** Called once, early, when the source carries its own header (a normalized file); that header is the one returned. */
+    onHeader?: (header: SessionHeader) => void;
+  },
 ): Promise<TranscriptRead> {
-  const detection = await resolveFormat(file, options);
+  const { detection, opened } = await openTranscript(file, options);
+  return readDetected(file, detection, options, opened);
+}
+
+/**
+ * {@link readTranscript} once the format is known, reading the lines from `opened` when the
+ * caller already opened the file (to tell its format); `opened` is closed either way.
+ */
+export async function readDetected(
+  file: string,
+  detection: Detection,
+  options: ReadTranscriptOptions & { onEvent: EventSink; onHeader?: (header: SessionHeader) => void },
+  opened?: OpenedLines,
+): Promise<TranscriptRead> {
   const format = detection.format;
   const collector = new SessionCollector(file, options.strict ?? false, options.onEvent, options.signal);
   const parser = PARSERS[format];
   let sha256: string;
-  if (parser.kind === "lines") {
-    const source = readLines(file, options.signal);
-    const reader = parser.create(collector);
-    for await (const raw of source.lines) await reader.line(raw);
-    await reader.end();
-    sha256 = source.sha256();
-  } else {
-    const json = detection.json ?? (await readJson(file, options.maxJsonBytes));
-    if (json === undefined) throw new ReverieError("INTERNAL", `readJson returned nothing for ${file}`);
-    if (options.signal?.aborted) throw canceled(file);
-    sha256 = createHash("sha256").update(json.bytes).digest("hex");
-    await parser.parse(json.value, collector);
+  try {
+    if (parser.kind === "lines") {
+      const source = opened ?? readLines(file, options.signal);
+      const reader = parser.create(collector);
+      let announce = options.onHeader;
+      for await (const batch of source.batches) {
+        for (const raw of batch) await reader.line(raw);
+        if (announce !== undefined && collector.info.header !== undefined) {
+          announce(collector.info.header);
+          announce = undefined;
+        }
+      }
+      await reader.end();
+      sha256 = source.sha256();
+    } else {
+      await opened?.close();
+      const json = detection.json ?? (await readJson(file, options.maxJsonBytes));
+      if (json === undefined) throw new ReverieError("INTERNAL", `readJson returned nothing for ${file}`);
+      if (options.signal?.aborted) throw canceled(file);
+      sha256 = createHash("sha256").update(json.bytes).digest("hex");
+      await parser.parse(json.value, collector);
+    }
+  } finally {
+    await opened?.close();
   }
   const report: TranscriptReport = { file, format, counts: collector.counts, unknownTypes: collector.unknownTypes, badLines: collector.badLines };
   return { header: collector.info.header ?? buildHeader(file, format, sha256, collector), report };
@@ -119,13 +151,32 @@ export async function loadTranscript(file: string, options: ReadTranscriptOption
   return { session: { header, events }, report };
 }
 
-async function resolveFormat(file: string, options: ReadTranscriptOptions): Promise<Detection> {
+/**
+ * Tells the format of a transcript (`options.format`, or detected from its first bytes). To
+ * detect, the file is opened and its first buffer read once for both detection and, when it is a
+ * line format, the reading that follows: pass `opened` on to {@link readDetected}.
+ * @throws ReverieError INVALID_INPUT (unknown or undetectable format), NOT_FOUND.
+ */
+export async function openTranscript(file: string, options: ReadTranscriptOptions): Promise<{ detection: Detection; opened?: OpenedLines }> {
   const format = options.format ?? "auto";
-  if (format === "auto") return detect(file, options.maxJsonBytes === undefined ? {} : { maxJsonBytes: options.maxJsonBytes });
-  if (!TranscriptFormats.includes(format)) {
-    throw new ReverieError("INVALID_INPUT", `Unknown transcript format ${JSON.stringify(format)}; expected "auto" or one of ${TranscriptFormats.join(", ")}`, { format });
+  if (format !== "auto") {
+    if (!TranscriptFormats.includes(format)) {
+      throw new ReverieError("INVALID_INPUT", `Unknown transcript format ${JSON.stringify(format)}; expected "auto" or one of ${TranscriptFormats.join(", ")}`, { format });
+    }
+    return { detection: { format } };
   }
-  return { format };
+  let opened: OpenedLines;
+  try {
+    opened = await openLines(file, options.signal);
+  } catch (error) {
+    throw notFound(file, error);
+  }
+  try {
+    return { detection: await detectHead(file, opened.head, options.maxJsonBytes === undefined ? {} : { maxJsonBytes: options.maxJsonBytes }), opened };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
 }
 
 function buildHeader(file: string, format: TranscriptFormat, sha256: string, collector: SessionCollector): SessionHeader {
