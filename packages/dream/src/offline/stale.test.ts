@@ -126,7 +126,7 @@ describe("stale", () => {
       note("services/quartz-api-port.md", { id: "mem_q", created }, "quartz-api runs locally on port 7756, so the dev URL is http://localhost:7756.\n"),
       note("notes/quartz-api-port-update.md", { id: "mem_q2", title: "quartz-api port", created: written, sources }, "quartz-api now listens on port 9861 (changed in the compose file).\n"),
       note("tooling/sable-web-version.md", { id: "mem_s", title: "sable-web postgres version", created }, "sable-web pins postgres to version 15.18.13.\n"),
-      note("notes/sable-web-version-update.md", { id: "mem_s2", created: written, sources }, "sable-web now pins postgres to 16.15.2.\n"),
+      note("notes/sable-web-version-update.md", { id: "mem_s2", title: "sable-web postgres version", created: written, sources }, "sable-web now pins postgres to 16.15.2.\n"),
       // Look-alikes: a newer production port is not an update of the staging one (no change said, other words)...
       note("services/onyx-staging.md", { id: "mem_o1", title: "onyx-svc port (staging)", created }, "The onyx-svc service listens on port 7001 in staging.\n"),
       note("services/onyx-production.md", { id: "mem_o2", title: "onyx-svc port (production)", created: written, sources }, "The onyx-svc service listens on port 7002 in production.\n"),
@@ -155,6 +155,19 @@ describe("stale", () => {
         evidence: [{ session: "ses_3", turn: 2, at: written, note: "newer value in notes/sable-web-version-update.md" }],
       },
     ]);
+  });
+
+  it("never lets two updates of different subjects retire each other because they explain themselves alike", async () => {
+    const at = (d: number) => `2026-02-0${d}T00:00:05Z`;
+    const updates = [
+      note("notes/basalt-svc-update.md", { id: "mem_b", title: "basalt-svc port", created: at(1), sources: [{ session: "ses_1", turn: 2, at: at(1) }] }, "basalt-svc now listens on port 8760 (changed in the compose file).\n"),
+      note("notes/quartz-svc-update.md", { id: "mem_q", title: "quartz-svc port", created: at(2), sources: [{ session: "ses_2", turn: 2, at: at(2) }] }, "quartz-svc now listens on port 7018 (changed in the compose file).\n"),
+      note("tooling/pm.md", { id: "mem_pm", title: "Package manager", created }, "Use pnpm for installs.\n"),
+      note("team/owner.md", { id: "mem_own", title: "Owner", created }, "The billing service is owned by the payments team.\n"),
+    ];
+    const sessions = [1, 2].map((d) => session(`ses_${d}`, `2026-02-0${d}T00:00:00Z`, [{ user: "Note for later." }, { user: "Saved." }]));
+    const out = await offlineConsolidator().consolidate({ memories: updates, sessions, now, instructions: "only stale" });
+    expect(out.operations).toEqual([]);
   });
 
   it("leaves memories alone when nothing in the sessions names their old value", async () => {

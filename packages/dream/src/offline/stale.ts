@@ -64,7 +64,10 @@ interface Stated {
   values: WitnessValue[];
   /** Content tokens that are not values: what it is about and how it says it. */
   words: Set<string>;
-  /** Its words few memories use (names, not vocabulary): the subject it names. */
+  /**
+   * The subject it names: the rarest words of its title and file name found in its text, else
+   * its rarest words another memory also uses; ties kept; empty when those are vocabulary.
+   */
   subject: string[];
 }
 
@@ -76,7 +79,19 @@ function statedOf(view: MemoryView, stats: TermStats, nameDf: number): Stated {
   const words = new Set([...tokenSet(text)].filter((t) => !own.has(t)));
   // "now" or "moved" shared by two memories says both changed, not that they are about one thing.
   const plain = tokenSet(text.replace(new RegExp(CHANGE_WORDS.source, "gi"), " "));
-  return { values, words, subject: [...words].filter((t) => plain.has(t) && stats.df(t) <= nameDf) };
+  // A title and a file name are chosen to name the subject, so their words are the name when
+  // the text has them; otherwise a word no other memory uses cannot tie it to one.
+  const stem = view.path.replace(/^.*\//, "").replace(/\.md$/i, "").toLowerCase();
+  const names = tokenSet(`${title}\n${stem}`);
+  // A file name joins the subject to what is said of it (`api-server-port`): its runs of parts are names too.
+  const parts = stem.split(/[-_]+/).filter((p) => p !== "");
+  for (let i = 0; i < parts.length; i++) for (let j = i + 2; j <= parts.length; j++) names.add(parts.slice(i, j).join("-"));
+  const naming = [...names].filter((t) => plain.has(t) && words.has(t));
+  const pool = naming.length > 0 ? naming : [...plain].filter((t) => words.has(t) && stats.df(t) >= 2);
+  let rarest = Number.POSITIVE_INFINITY;
+  for (const t of pool) rarest = Math.min(rarest, stats.df(t));
+  const subject = rarest > nameDf ? [] : pool.filter((t) => stats.df(t) === rarest);
+  return { values, words, subject };
 }
 
 /** Values of `a` missing from `b`, without those that only embed another of them (`http://localhost:8080` with `8080`). */
@@ -94,9 +109,10 @@ function sameWords(a: ReadonlySet<string>, b: ReadonlySet<string>, values: Reado
 
 /**
  * Retires memories that a newer memory, written in one of the dream's sessions, contradicts
- * about the same subject without a shared `key`. Same subject: the two share a word few
- * memories use (a name), and each states exactly one concrete value the other does not, of
- * the same kind (both ports, both versions). Look-alikes (two subjects that share words, such as
+ * about the same subject without a shared `key`. Same subject: each memory's name for its
+ * subject (the rarest words of its title and file name) is in the other, and each states exactly one concrete value the
+ * other does not, of the same kind (both ports, both versions). Sharing some rare word is not
+ * enough: two updates may both explain themselves with "the compose file". Look-alikes (two subjects that share words, such as
  * a staging and a production port) are told apart from an update in two ways: the newer
  * memory must say it is a change ("now", "moved", "no longer"…) unless it words the fact
  * exactly as the older one does, and it must point at one older value only; two older
@@ -105,8 +121,7 @@ function sameWords(a: ReadonlySet<string>, b: ReadonlySet<string>, values: Reado
 export function retireSameSubject(views: readonly MemoryView[], stats: TermStats, turns: TurnIndex): StaleOperation[] {
   const retire = new Map<string, { old: MemoryView; newer: MemoryView; evidence: Evidence[]; change: string }>();
   const eligible = views.filter((v) => v.trust === "normal" && v.tokens.size > 0 && !Number.isNaN(v.recency));
-  // A word at most this many memories use names something (a service, a file) rather than
-  // being vocabulary ("port", "listens"): sharing one is what makes two memories one subject.
+  // A word more memories than this use is vocabulary ("port", "listens"), not a name.
   const nameDf = Math.max(3, Math.ceil(stats.size / 100));
   const cache = new Map<MemoryView, Stated>();
   const stated = (v: MemoryView): Stated => {
@@ -124,8 +139,9 @@ export function retireSameSubject(views: readonly MemoryView[], stats: TermStats
     for (const old of eligible) {
       if (old === newer || old.protected || !(old.recency < newer.recency)) continue;
       if (old.key !== undefined && newer.key !== undefined) continue;
-      if (!n.subject.some((t) => old.tokens.has(t))) continue;
+      if (!n.subject.every((t) => old.tokens.has(t))) continue;
       const o = stated(old);
+      if (o.subject.length === 0 || !o.subject.every((t) => n.words.has(t))) continue;
       const from = onlyIn(o.values, n.values);
       const to = onlyIn(n.values, o.values);
       if (from.length !== 1 || to.length !== 1 || from[0]!.kind !== to[0]!.kind || !isConcreteValue(from[0]!.value) || !isConcreteValue(to[0]!.value)) continue;
