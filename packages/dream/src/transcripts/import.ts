@@ -269,6 +269,10 @@ function takeChunk(need: number): Buffer {
   return pool.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
 }
 
+function giveChunk(buffer: Buffer | undefined): void {
+  if (buffer?.length === CHUNK_BYTES && pool.length < POOL_SIZE) pool.push(buffer);
+}
+
 /**
  * The normalized output of one session on its way to `<id>.jsonl`. The header comes first in
  * the file but is usually known only at the end (its id, time range and outcome depend on the
@@ -281,7 +285,8 @@ class SessionSpool {
   private readonly chunks: Buffer[] = [];
   private chunk = takeChunk(CHUNK_BYTES);
   /** Every pooled buffer this spool took, handed back once nothing reads them. */
-  private readonly taken: Buffer[] = [this.chunk];
+  /** The pooled buffer under each of `chunks` (none for one that is not pooled), handed back once written. */
+  private readonly owners: (Buffer | undefined)[] = [];
   private used = 0;
   private held = 0;
   private earlyHeader: SessionHeader | undefined;
@@ -321,10 +326,10 @@ class SessionSpool {
   private async rotate(need: number): Promise<void> {
     if (this.used > 0) {
       this.chunks.push(this.chunk.subarray(0, this.used));
+      this.owners.push(this.chunk);
       this.held += this.used;
-    }
+    } else giveChunk(this.chunk);
     this.chunk = takeChunk(need);
-    if (this.chunk.length === CHUNK_BYTES) this.taken.push(this.chunk);
     this.used = 0;
     if (this.spill === undefined && this.held > SPILL_BYTES) {
       const header = this.earlyHeader;
@@ -332,7 +337,10 @@ class SessionSpool {
       this.temps.push(path);
       const handle = await open(path, "wx");
       this.spill = { handle, path, ...(header !== undefined && { header: Buffer.from(`${serializeSessionLine(header)}\n`) }) };
-      if (this.spill.header !== undefined) this.chunks.unshift(this.spill.header);
+      if (this.spill.header !== undefined) {
+        this.chunks.unshift(this.spill.header);
+        this.owners.unshift(undefined);
+      }
     }
     if (this.spill !== undefined) await this.writeHeld();
   }
@@ -342,11 +350,15 @@ class SessionSpool {
     await this.writing;
     if (this.writeError !== undefined) throw this.writeError;
     const buffers = this.chunks.splice(0);
+    const owners = this.owners.splice(0);
     this.held = 0;
     if (buffers.length === 0) return;
     const handle = this.spill!.handle;
     // Caught here so a failure is raised at the next wait rather than as an unhandled rejection.
-    this.writing = writeAll(handle, buffers).catch((error: unknown) => void (this.writeError = error));
+    this.writing = writeAll(handle, buffers).then(
+      () => owners.forEach(giveChunk),
+      (error: unknown) => void (this.writeError = error),
+    );
   }
 
   /**
@@ -357,7 +369,11 @@ class SessionSpool {
    */
   async commit(header: SessionHeader, target: string): Promise<void> {
     const headerLine = Buffer.from(`${serializeSessionLine(header)}\n`);
-    if (this.used > 0) this.chunks.push(this.chunk.subarray(0, this.used));
+    if (this.used > 0) {
+      this.chunks.push(this.chunk.subarray(0, this.used));
+      this.owners.push(this.chunk);
+      this.chunk = EMPTY;
+    }
     this.used = 0;
     const spill = this.spill;
     let path: string;
@@ -417,9 +433,10 @@ class SessionSpool {
     }
     for (const path of this.temps.splice(0)) await rm(path, { force: true });
     this.chunks.length = 0;
+    this.owners.splice(0).forEach(giveChunk);
+    giveChunk(this.chunk);
     this.chunk = EMPTY;
     this.used = 0;
-    for (const buffer of this.taken.splice(0)) if (pool.length < POOL_SIZE) pool.push(buffer);
   }
 
   private finalTemp(header: SessionHeader): string {

@@ -42,6 +42,7 @@ const READ_BYTES = 1 << 20;
 /** Read buffers are reused from file to file: a fresh megabyte per small file is mostly garbage-collector work. */
 const pool: Buffer[] = [];
 const POOL_SIZE = 8;
+const BATCH_LINES = 256;
 
 /**
  * Reads a file line by line, a buffer at a time, so memory stays flat whatever the file size
@@ -139,7 +140,7 @@ class LineFile implements OpenedLines {
         bytesRead ??= await this.read();
         if (bytesRead === 0) break;
         const data = this.buffer!.subarray(0, bytesRead);
-        const batch: RawLine[] = [];
+        let batch: RawLine[] = [];
         let start = 0;
         for (let i = data.indexOf(NEWLINE); i !== -1; i = data.indexOf(NEWLINE, start)) {
           let bytes = data.subarray(start, i);
@@ -151,6 +152,11 @@ class LineFile implements OpenedLines {
           number += 1;
           batch.push(rawLine(number, bytes));
           start = i + 1;
+          // Small batches die young: a whole buffer's worth of lines would outlive a scavenge and fill the old generation.
+          if (batch.length === BATCH_LINES) {
+            yield batch;
+            batch = [];
+          }
         }
         if (start < bytesRead) carry.push(Buffer.from(data.subarray(start)));
         if (batch.length > 0) yield batch;
