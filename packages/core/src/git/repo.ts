@@ -85,7 +85,9 @@ export async function openRepo(dir: string): Promise<GitRepo> {
       // `commit -- <paths>` takes tracked files straight from the work tree; only new files
       // need an `add` first. One git process fewer on every update keeps writes fast.
       if (added.length > 0) await run(["add", "-A", "--", ...added]);
-      const args = ["commit", "-q", "-m", message.subject];
+      // Per-write commits skip git's auto-maintenance (a `gc --auto` process after every commit)
+      // and the untracked-files scan; merges, fetches and adopts still run maintenance.
+      const args = ["-c", "maintenance.auto=false", "-c", "gc.auto=0", "commit", "-q", "--untracked-files=no", "-m", message.subject];
       if (message.body) args.push("-m", message.body);
       const trailers = formatTrailers(message.trailers);
       if (trailers) args.push("-m", trailers);
