@@ -104,6 +104,9 @@ function consolidator(extra: Partial<AnthropicConsolidatorOptions> = {}) {
     },
     now: () => clock,
     random: () => 0.5,
+    // These tests follow a dream of two requests (retries, checkpoints, budgets across them);
+    // the merged single request has its own test.
+    mergeSmallDream: false,
     ...extra,
   });
 }
@@ -142,6 +145,19 @@ describe("anthropic consolidator over the real SDK and a fake server", () => {
     expect(out.dropped).toEqual([]);
     expect(out.ignoredInstructions).toEqual([]);
     expect(out.operationUsage).toHaveLength(4);
+  });
+
+  it("asks about duplicate groups and sessions in one request when the whole dream fits one batch", async () => {
+    fake.respond((req) => reply.toolUse("propose_operations", { operations: firstUserText(req.body).includes("<group ") ? [DEDUP, STALE, VERIFY, PATTERN] : [] }));
+    const out = await consolidator({ mergeSmallDream: true }).consolidate(INPUT);
+    expect(out.requests.map((r) => r.label)).toEqual(["sessions-1"]);
+    const task = firstUserText(fake.messageRequests()[0]!.body);
+    expect(task).toMatch(/^Task: sessions batch 1 of 1\./);
+    expect(task).toContain('<group n="1"');
+    // A memory shown in a group is not shown again among those relevant to the sessions.
+    for (const path of ["tooling/pnpm.md", "tooling/package-manager.md"]) expect(task.split(`== ${path} `)).toHaveLength(2);
+    expect(out.operations.map((o) => o.kind)).toEqual(["dedup", "stale", "verify", "pattern"]);
+    expect(out.dropped).toEqual([]);
   });
 
   it("marks the stable prefix with cache_control, forces the strict tool, and reads the prefix from cache after the first request", async () => {

@@ -57,7 +57,9 @@ function recordedReply(req: FakeRequest) {
   const task = firstUserText(req.body);
   if (task.startsWith("Task: candidate duplicates")) return reply.toolUse("propose_operations", { operations: RECORDED.memories });
   const shown = sessionsShown(req);
-  return reply.toolUse("propose_operations", { operations: RECORDED.sessions.filter((op) => op.evidence.every((e) => shown.has(e.session))) });
+  // A dream that fits one request asks about the duplicate groups in the sessions request.
+  const groups = task.includes("<group ") ? RECORDED.memories : [];
+  return reply.toolUse("propose_operations", { operations: [...groups, ...RECORDED.sessions.filter((op) => op.evidence.every((e) => shown.has(e.session)))] });
 }
 
 describe.skipIf(!present)(`recorded anthropic dream over the real Series A sessions${present ? "" : " (skipped: ../shared/datasets/claude-code is not present)"}`, () => {

@@ -23,6 +23,13 @@ export interface PlanOptions {
   maxMemoriesPerBatch?: number;
   /** Similarity from which two memories are asked about as duplicate candidates. @default 0.25 */
   groupThreshold?: number;
+  /**
+   * When the duplicate candidates and every session fit one batch, ask about both in one
+   * request: the prefix is sent once, and a memory both in a group and relevant to a session
+   * is shown once. `false` keeps a separate `memories` request.
+   * @default true
+   */
+  mergeSmallDream?: boolean;
   compress?: CompressOptions;
 }
 
@@ -85,24 +92,15 @@ export function planDream(input: ConsolidateInput, options: PlanOptions = {}): D
   const add = (label: string, kind: PlannedRequestKind, task: string, s: string[], m: string[]) => requests.push({ label, kind, task, sessions: s, memories: m, taskTokens: estimateTokens(task) });
 
   const groups = memoryGroups(views, stats, options.groupThreshold ?? 0.25);
-  if (groups.length > 0) {
-    const maxChars = maxBatchTokens * 4;
-    let chunk: typeof groups = [];
-    let size = 0;
-    const flush = () => {
-      if (chunk.length === 0) return;
-      const n = requests.length + 1;
-      add(requests.length === 0 && size <= maxChars ? "memories" : `memories-${n}`, "memories", memoriesTask(chunk, byPath), [], chunk.flatMap((g) => g.paths));
-      chunk = [];
-      size = 0;
-    };
-    for (const g of groups) {
-      const chars = g.paths.reduce((s, p) => s + byPath.get(p)!.body.length + 100, 0);
-      if (size + chars > maxChars) flush();
-      chunk.push(g);
-      size += chars;
-    }
-    flush();
+  const maxChars = maxBatchTokens * 4;
+  const groupChunks: Array<{ groups: typeof groups; chars: number }> = [];
+  for (const g of groups) {
+    const chars = g.paths.reduce((s, p) => s + byPath.get(p)!.body.length + 100, 0);
+    const last = groupChunks.at(-1);
+    if (last && last.chars + chars <= maxChars) {
+      last.groups.push(g);
+      last.chars += chars;
+    } else groupChunks.push({ groups: [g], chars });
   }
 
   const memoryValues = new Set(views.flatMap((v) => [...v.values]));
@@ -127,13 +125,22 @@ export function planDream(input: ConsolidateInput, options: PlanOptions = {}): D
   });
   const recurring = sessions.length >= 3 ? recurringErrors(sessionSignals(sessions), 3) : [];
   const spansBatches = (e: RecurringError) => new Set(e.sessions.flatMap((id) => [...(batchOf.get(id) ?? [])])).size > 1;
+  const sessionTokens = batches.reduce((n, b) => n + b.reduce((m, c) => m + estimateTokens(c.lines.join("\n")), 0), 0);
+  const merged = options.mergeSmallDream !== false && batches.length === 1 && groupChunks.length === 1 && sessionTokens + groupChunks[0]!.chars / 4 <= maxBatchTokens ? groupChunks[0]!.groups : undefined;
+  if (!merged) {
+    groupChunks.forEach((chunk, i) => {
+      const label = i === 0 && chunk.chars <= maxChars ? "memories" : `memories-${i + 1}`;
+      add(label, "memories", memoriesTask(chunk.groups, byPath), [], chunk.groups.flatMap((g) => g.paths));
+    });
+  }
   batches.forEach((batch, i) => {
     const relevant = batchMemories(views, stats, batch, maxMemories);
     const ids = [...new Set(batch.map((c) => c.id))];
     // Errors recurring within this batch only: their text is in the sessions, a pointer suffices.
     const local = recurring.filter((e) => !spansBatches(e) && e.sessions.every((id) => ids.includes(id))).slice(0, 20);
     const label = `sessions-${i + 1}`;
-    add(label, "sessions", sessionsTask(`sessions batch ${i + 1} of ${batches.length}`, batch, relevant, local), ids, relevant.map((n) => n.path));
+    const shown = merged ? [...new Set([...merged.flatMap((g) => g.paths), ...relevant.map((n) => n.path)])].sort() : relevant.map((n) => n.path);
+    add(label, "sessions", sessionsTask(`sessions batch ${i + 1} of ${batches.length}`, batch, relevant, local, merged && { groups: merged, byPath }), ids, shown);
   });
 
   // A batch already shows its own sessions' errors in full; the cross-session request is for

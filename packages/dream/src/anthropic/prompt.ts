@@ -95,23 +95,48 @@ export function renderSession(c: CompressedSession): string {
   return `<session id="${c.id}">\n${c.lines.join("\n")}\n</session>`;
 }
 
-/** The task of a request about candidate duplicates and conflicts among memories. */
-export function memoriesTask(groups: readonly MemoryGroup[], byPath: ReadonlyMap<string, Note>): string {
-  const parts = groups.map((g, i) => {
-    const head = `<group n="${i + 1}" similarity="${g.similarity}"${g.sharedKey ? ` key="${g.sharedKey}"` : ""}${g.differingValues.length > 0 ? ` values_not_shared="${g.differingValues.join(", ")}"` : ""}>`;
-    return `${head}\n${g.paths.map((p) => renderMemory(byPath.get(p)!)).join("\n")}\n</group>`;
-  });
-  return `Task: candidate duplicates and conflicts among memories. Each group was found locally because its memories share rare words or a subject key. Memories are shown as "== path (type, key, updated)" then the body. For each group propose dedup (they state the same fact), stale (one is contradicted by a newer one), or nothing (look-alikes with different values stay separate).\n\n${parts.join("\n\n")}`;
+function groupsText(groups: readonly MemoryGroup[], byPath: ReadonlyMap<string, Note>): string {
+  return groups
+    .map((g, i) => {
+      const head = `<group n="${i + 1}" similarity="${g.similarity}"${g.sharedKey ? ` key="${g.sharedKey}"` : ""}${g.differingValues.length > 0 ? ` values_not_shared="${g.differingValues.join(", ")}"` : ""}>`;
+      return `${head}\n${g.paths.map((p) => renderMemory(byPath.get(p)!)).join("\n")}\n</group>`;
+    })
+    .join("\n\n");
 }
 
-/** The task of a request about a batch of sessions and the memories relevant to them. */
-export function sessionsTask(label: string, sessions: readonly CompressedSession[], memories: readonly Note[], recurring: readonly RecurringError[] = []): string {
-  const mem = memories.length === 0 ? "No memory is relevant to these sessions." : `Memories relevant to these sessions:\n${memories.map(renderMemory).join("\n")}`;
+const GROUPS_FOUND = "Each group was found locally because its memories share rare words or a subject key.";
+const GROUPS_ASK = "For each group propose dedup (they state the same fact), stale (one is contradicted by a newer one), or nothing (look-alikes with different values stay separate).";
+
+/** The task of a request about candidate duplicates and conflicts among memories. */
+export function memoriesTask(groups: readonly MemoryGroup[], byPath: ReadonlyMap<string, Note>): string {
+  return `Task: candidate duplicates and conflicts among memories. ${GROUPS_FOUND} Memories are shown as "== path (type, key, updated)" then the body. ${GROUPS_ASK}\n\n${groupsText(groups, byPath)}`;
+}
+
+/** Duplicate candidates asked about in a sessions request, when the whole dream fits one request. */
+export interface GroupsInSessions {
+  groups: readonly MemoryGroup[];
+  byPath: ReadonlyMap<string, Note>;
+}
+
+/**
+ * The task of a request about a batch of sessions and the memories relevant to them; with
+ * `merged`, also about the dream's duplicate candidates (a memory shown in a group is not
+ * repeated among the relevant ones).
+ */
+export function sessionsTask(label: string, sessions: readonly CompressedSession[], memories: readonly Note[], recurring: readonly RecurringError[] = [], merged?: GroupsInSessions): string {
+  const inGroups = new Set(merged?.groups.flatMap((g) => g.paths) ?? []);
+  const rest = memories.filter((n) => !inGroups.has(n.path));
+  const groups = merged && merged.groups.length > 0 ? `Candidate duplicates and conflicts among memories. ${GROUPS_FOUND} ${GROUPS_ASK}\n\n${groupsText(merged.groups, merged.byPath)}\n\n` : "";
+  const mem =
+    rest.length === 0
+      ? groups === "" ? "No memory is relevant to these sessions." : "No other memory is relevant to these sessions."
+      : `${groups === "" ? "Memories" : "Other memories"} relevant to these sessions:\n${rest.map(renderMemory).join("\n")}`;
   const signals =
     recurring.length === 0
       ? ""
       : `\n\nErrors found locally to recur in 3+ of these sessions (pattern candidates):\n${recurring.map((e, i) => `${i + 1}. ${e.signature}: ${e.occurrences.map((o) => `${o.session} #${o.errorTurn}→#${o.recoveryTurn}`).join(", ")}`).join("\n")}`;
-  return `Task: ${label}. From these sessions propose stale (a memory contradicted by a newer value), verify (a memory's claim exercised successfully) and pattern operations (only what recurs in 3+ sessions, within these sessions or together with the cross-session signals). Memories are shown as "== path (type, key, updated)" then the body. Sessions are compressed: long output is trimmed, "#n" is the turn to cite, "→ ok" marks a call that succeeded.\n\n${mem}${signals}\n\n${sessions.map(renderSession).join("\n\n")}`;
+  const also = groups === "" ? "" : " Memories in the groups below may be the subject of these too.";
+  return `Task: ${label}. From these sessions propose stale (a memory contradicted by a newer value), verify (a memory's claim exercised successfully) and pattern operations (only what recurs in 3+ sessions, within these sessions or together with the cross-session signals).${also} Memories are shown as "== path (type, key, updated)" then the body. Sessions are compressed: long output is trimmed, "#n" is the turn to cite, "→ ok" marks a call that succeeded.\n\n${groups}${mem}${signals}\n\n${sessions.map(renderSession).join("\n\n")}`;
 }
 
 /** The task of a request about errors that recur across sessions of different batches. */
