@@ -5,7 +5,8 @@ import { sortSessions } from "../offline/evidence.js";
 import { isProtected, parseInstructions } from "../offline/instructions.js";
 import { memoryView, type MemoryView } from "../offline/memory-view.js";
 import { sessionSignals } from "../offline/signals.js";
-import { termStats, type TermStats } from "../offline/similarity.js";
+import { termStats, weightedJaccard, type TermStats } from "../offline/similarity.js";
+import { tokenSet } from "../offline/tokenize.js";
 import { memoryGroups, recurringErrors, relevantMemories, type RecurringError } from "./candidates.js";
 import { compressSession, splitCompressed, type CompressedSession, type CompressOptions } from "./compress.js";
 import { instructionsBlock, memoriesTask, memoryOutline, patternsTask, PROMPT_VERSION, sessionsTask, SYSTEM_RULES } from "./prompt.js";
@@ -165,24 +166,70 @@ export function planDream(input: ConsolidateInput, options: PlanOptions = {}): D
 
 /**
  * The memories relevant to a batch: picked per session (a session's own words single out its
- * memories, a whole batch's words match nearly everything), best first, at most `max`.
+ * memories, a whole batch's words match nearly everything), best first, at most `max`. A
+ * memory a session writes comes first with its closest look-alikes: a newer memory restating a
+ * value is how the older one goes stale, and the older one shares the subject's words, not the
+ * new value, so ranking by the session's words alone loses it among look-alikes of other subjects.
  */
 function batchMemories(views: readonly MemoryView[], stats: TermStats, batch: readonly CompressedSession[], max: number): Note[] {
   const texts = new Map<string, string[]>();
   for (const c of batch) texts.set(c.id, [...(texts.get(c.id) ?? []), c.lines.join("\n")]);
   const perSession = 6;
   const best = new Map<string, { view: MemoryView; rank: number }>();
+  const pick = (view: MemoryView, rank: number) => {
+    const seen = best.get(view.path);
+    if (!seen || rank < seen.rank) best.set(view.path, { view, rank });
+  };
   for (const parts of texts.values()) {
-    relevantMemories(views, stats, parts.join("\n"), perSession).forEach((view, rank) => {
-      const seen = best.get(view.path);
-      if (!seen || rank < seen.rank) best.set(view.path, { view, rank });
-    });
+    const text = parts.join("\n");
+    relevantMemories(views, stats, text, perSession).forEach((view, rank) => pick(view, rank));
+    for (const written of writtenMemories(views, text)) {
+      pick(written, -1);
+      for (const v of lookAlikes(views, stats, written, 2)) pick(v, -1);
+    }
   }
   return [...best.values()]
     .sort((a, b) => a.rank - b.rank || (a.view.path < b.view.path ? -1 : 1))
     .slice(0, max)
     .map((b) => b.view.note)
     .sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Memories a session's text shows being written (`memory create|edit|… path`). */
+function writtenMemories(views: readonly MemoryView[], text: string): MemoryView[] {
+  const paths = new Set([...text.matchAll(/^#\d+ memory \w+ (\S+)(?: → (\S+))?/gm)].flatMap((m) => [m[1]!, ...(m[2] ? [m[2]] : [])].map((p) => p.replace(/:$/, ""))));
+  return views.filter((v) => paths.has(v.path));
+}
+
+/**
+ * The words naming a memory's subject: the rarest of its title's and file name's words (with
+ * hyphen runs of the file name, `zephyr-billing-svc` of `zephyr-billing-svc-port.md`) found in
+ * its text; none when those are vocabulary many memories use ("port", "now").
+ */
+function subjectWords(view: MemoryView, stats: TermStats): string[] {
+  const title = typeof view.note.frontmatter.title === "string" ? view.note.frontmatter.title : "";
+  const stem = view.path.replace(/^.*\//, "").replace(/\.md$/i, "").toLowerCase();
+  const names = tokenSet(`${title}\n${stem}`);
+  const parts = stem.split(/[-_]+/).filter((p) => p !== "");
+  for (let i = 0; i < parts.length; i++) for (let j = i + 2; j <= parts.length; j++) names.add(parts.slice(i, j).join("-"));
+  const naming = [...names].filter((t) => view.tokens.has(t));
+  const rarest = Math.min(...naming.map((t) => stats.df(t)));
+  return rarest > Math.max(3, Math.ceil(stats.size / 100)) ? [] : naming.filter((t) => stats.df(t) === rarest);
+}
+
+/**
+ * The `max` memories about the same subject as `of` (the same key, or every word naming its
+ * subject), most alike first: a memory's template words ("now listens on port … compose file")
+ * make other subjects' memories look more alike than its own subject's older one.
+ */
+function lookAlikes(views: readonly MemoryView[], stats: TermStats, of: MemoryView, max: number): MemoryView[] {
+  const subject = subjectWords(of, stats);
+  return views
+    .filter((v) => v !== of && ((of.key !== undefined && v.key === of.key) || (subject.length > 0 && subject.every((t) => v.tokens.has(t)))))
+    .map((v) => ({ v, s: weightedJaccard(of.tokens, v.tokens, stats) }))
+    .sort((a, b) => b.s - a.s || (a.v.path < b.v.path ? -1 : 1))
+    .slice(0, max)
+    .map((x) => x.v);
 }
 
 /** The checkpoint key of a request: a hash of everything its answer depends on. */
