@@ -1,5 +1,5 @@
 import { parseNote, type Note } from "@reverie/core";
-import { anthropicConsolidator, type AnthropicConsolidatorOptions, type ConsolidateInput, type ModelOperation, type Session, type SessionEvent } from "@reverie/dream";
+import { anthropicConsolidator, planDream, type AnthropicConsolidatorOptions, type ConsolidateInput, type ModelOperation, type Session, type SessionEvent } from "@reverie/dream";
 import { fault, firstUserText, reply, startFakeAnthropic, type FakeAnthropic, type FakeReply, type FakeRequest } from "@reverie/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
@@ -158,6 +158,29 @@ describe("anthropic consolidator over the real SDK and a fake server", () => {
     for (const path of ["tooling/pnpm.md", "tooling/package-manager.md"]) expect(task.split(`== ${path} `)).toHaveLength(2);
     expect(out.operations.map((o) => o.kind)).toEqual(["dedup", "stale", "verify", "pattern"]);
     expect(out.dropped).toEqual([]);
+  });
+
+  it("shows a memory a session writes with that session, and its subject's older memory ahead of look-alikes of other subjects", () => {
+    const services = ["amber-feed-api", "basalt-audit-cron", "cobalt-ledger-web", "delta-search-svc", "ember-notify-worker", "fjord-media-api"];
+    const memories = [
+      ...services.map((s, i) => note(`notes/${s}-port-update.md`, `title: ${s} port\ntype: fact\ncreated: 2026-11-0${i + 1}T10:00:00Z`, `${s} now listens on port 70${i}1 (changed in the compose file).`)),
+      note("services/granite-profile-api-port.md", "title: Local port of granite-profile-api\ntype: fact\ncreated: 2026-10-01T10:00:00Z", "Port for granite-profile-api in development: 6618."),
+      note("notes/granite-profile-api-port-update.md", "title: granite-profile-api port\ntype: fact\ncreated: 2026-11-20T10:05:00Z", "granite-profile-api now listens on port 8328 (changed in the compose file)."),
+    ];
+    const text = "granite-profile-api now listens on port 8328 (changed in the compose file).";
+    const sessions = [
+      session("ses_w", "2026-11-20T10:00:00Z", [
+        { type: "message", role: "user", text: `Note for later: ${text}` },
+        { type: "tool_use", id: "tw1", name: "memory", input: { command: "create", path: "notes/granite-profile-api-port-update.md", file_text: text }, memory: { command: "create", path: "notes/granite-profile-api-port-update.md", text } },
+        { type: "tool_result", tool_use_id: "tw1", is_error: false, text: "File created" },
+        // Other subjects' values exercised here outrank the older memory, which states none of them.
+        { type: "tool_use", id: "tw2", name: "Bash", input: { command: "curl -s http://localhost:7001/health && curl -s http://localhost:7011/health" } },
+        { type: "tool_result", tool_use_id: "tw2", is_error: false, text: "ok ok" },
+      ]),
+    ];
+    const plan = planDream({ memories, sessions, now: NOW }, { maxMemoriesPerBatch: 2 });
+    const request = plan.requests.find((r) => r.kind === "sessions")!;
+    expect(request.memories).toEqual(expect.arrayContaining(["notes/granite-profile-api-port-update.md", "services/granite-profile-api-port.md"]));
   });
 
   it("marks the stable prefix with cache_control, forces the strict tool, and reads the prefix from cache after the first request", async () => {

@@ -195,9 +195,9 @@ function batchMemories(views: readonly MemoryView[], stats: TermStats, batch: re
     .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-/** Memories a session's text shows being written (`memory create|edit|… path`). */
+/** Memories a session's text shows being written (`memory create|str_replace|insert|rename path`), not only viewed. */
 function writtenMemories(views: readonly MemoryView[], text: string): MemoryView[] {
-  const paths = new Set([...text.matchAll(/^#\d+ memory \w+ (\S+)(?: → (\S+))?/gm)].flatMap((m) => [m[1]!, ...(m[2] ? [m[2]] : [])].map((p) => p.replace(/:$/, ""))));
+  const paths = new Set([...text.matchAll(/^#\d+ memory (?:create|str_replace|insert|rename) (\S+)(?: → (\S+))?/gm)].flatMap((m) => [m[1]!, ...(m[2] ? [m[2]] : [])].map((p) => p.replace(/:$/, ""))));
   return views.filter((v) => paths.has(v.path));
 }
 
