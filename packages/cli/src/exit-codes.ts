@@ -10,6 +10,8 @@ const INTERNAL_CODES: ReadonlySet<ErrorCode> = new Set(["INTERNAL", "GIT_FAILED"
 export function exitCodeFor(error: unknown): number {
   if (!isReverieError(error)) return EXIT.internal;
   if (CONFLICT_CODES.has(error.code)) return EXIT.conflict;
+  // A hook or signing that refuses a commit is the user's repository saying no, not a bug.
+  if (error.code === "GIT_FAILED" && error.data.refused === true) return EXIT.user;
   if (INTERNAL_CODES.has(error.code)) return EXIT.internal;
   return EXIT.user;
 }

@@ -102,6 +102,16 @@ describe("write", () => {
     expect(git(dir, "status", "--porcelain")).toBe("");
   });
 
+  it.each([":(exclude)x.md", "*.md", "a[1].md", "what?.md"])("treats %j as a file name, never as a git pathspec, and commits only it", async (path) => {
+    await memory.write("other.md", "v1\n", { stamp: false });
+    await writeFile(join(dir, "other.md"), "edited by hand\n");
+    await writeFile(join(dir, "untracked.md"), "new by hand\n");
+    await memory.write(path, "x\n", { stamp: false });
+    expect(git(dir, "show", "--name-only", "--format=", "HEAD")).toBe(`${path}\n`);
+    expect(git(dir, "status", "--porcelain")).toBe(" M other.md\n?? untracked.md\n");
+    expect((await memory.history(path)).map((h) => h.op)).toEqual(["create"]);
+  });
+
   it("refuses a stale expected hash with CONFLICT and writes nothing", async () => {
     const { sha256 } = await memory.write("k.md", "v1\n", { stamp: false });
     await memory.write("k.md", "v2\n", { stamp: false, expectHash: sha256 });
@@ -131,7 +141,8 @@ describe("write", () => {
     const before = snapshot(dir);
     await expect(memory.write("keep.md", "changed\n", { stamp: false })).rejects.toMatchObject({
       code: "GIT_FAILED",
-      message: expect.stringContaining("policy says no"),
+      data: expect.objectContaining({ refused: true }),
+      message: expect.stringContaining("git commit was refused in"),
     });
     await expect(memory.write("fresh.md", "new\n", { stamp: false })).rejects.toMatchObject({ code: "GIT_FAILED" });
     expect(snapshot(dir)).toBe(before);

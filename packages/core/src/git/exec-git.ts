@@ -27,7 +27,10 @@ export function runGit(dir: string, args: readonly string[], options: GitRunOpti
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, {
       cwd: dir,
-      env: { ...(baseEnv ?? process.env), ...options.env, GIT_TERMINAL_PROMPT: "0" },
+      // Memory paths may contain ':', '*', '?' or '['; git must read them as names, never as
+      // pathspec magic (':(exclude)x.md' would otherwise commit every other change too).
+      // A caller that means a glob says so with GIT_LITERAL_PATHSPECS: "0".
+      env: { ...(baseEnv ?? process.env), GIT_LITERAL_PATHSPECS: "1", ...options.env, GIT_TERMINAL_PROMPT: "0" },
       stdio: ["pipe", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
@@ -57,6 +60,16 @@ export function runGit(dir: string, args: readonly string[], options: GitRunOpti
   });
 }
 
+/** The git subcommand of an argument list, skipping `-c key=value` and other global options. */
+function subcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "-c" || arg === "-C") i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return "";
+}
+
 function gitError(dir: string, args: readonly string[], result: GitResult): ReverieError {
   const stderr = result.stderr.trim();
   const indexLock = /Unable to create '([^']+\.lock)': File exists/.exec(stderr)?.[1];
@@ -68,5 +81,14 @@ function gitError(dir: string, args: readonly string[], result: GitResult): Reve
     );
   }
   const first = stderr.split("\n").find((line) => line.trim() !== "") ?? `exit code ${result.code}`;
-  return new ReverieError("GIT_FAILED", `git ${args[0] ?? ""} failed in ${dir}: ${first}`, { args, code: result.code, stderr });
+  const command = subcommand(args);
+  if (command === "commit" || command === "merge") {
+    // A hook or commit signing said no: the caller has already put the folder back.
+    return new ReverieError(
+      "GIT_FAILED",
+      `git ${command} was refused in ${dir}: ${first}. Nothing was written. A git hook or commit signing in this repository refused it; fix what it reports (or its configuration) and try again.`,
+      { args, code: result.code, stderr, refused: true },
+    );
+  }
+  return new ReverieError("GIT_FAILED", `git ${command} failed in ${dir}: ${first}`, { args, code: result.code, stderr });
 }

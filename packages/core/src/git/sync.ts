@@ -198,7 +198,7 @@ async function commitLocalEdits(repo: GitRepo, agent: string | undefined): Promi
   const status = await repo.run(["status", "--porcelain", "--untracked-files=all"]);
   if (status.stdout.trim() === "") return null;
   await repo.run(["add", "--update"]);
-  await repo.run(["add", "--", ":(glob)**/*.md"], { okCodes: [128] });
+  await repo.run(["add", "--", ":(glob)**/*.md"], { okCodes: [128], env: { GIT_LITERAL_PATHSPECS: "0" } });
   const staged = await repo.run(["diff", "--cached", "--quiet"], { okCodes: [1] });
   if (staged.code === 0) return null;
   const trailers = formatTrailers({ "Memory-Op": "update", ...(agent ? { Agent: agent } : {}) });

@@ -85,8 +85,8 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
       message: `${indexLock} exists: a git command is running or crashed. If none is running, delete it; until then every write fails.`,
     });
   }
-  const status = await repo.run(["status", "--porcelain", "--untracked-files=all", "--", "*.md"]);
-  for (const line of status.stdout.split("\n").filter(Boolean)) {
+  const status = await repo.run(["status", "--porcelain", "--untracked-files=all"]);
+  for (const line of status.stdout.split("\n").filter((l) => /\.md"?$/i.test(l))) {
     const rel = line.slice(3).replace(/^"|"$/g, "");
     const path = namespacePath(scope, rel.includes(" -> ") ? rel.split(" -> ")[1]! : rel);
     out.push({

@@ -1,4 +1,4 @@
-import { parseNote, ReverieError, type GitRepo, type Note } from "@reverie/core";
+import { decodeUtf8, parseNote, ReverieError, type GitRepo, type Note } from "@reverie/core";
 
 /** Files at the root that describe the memory rather than being memories (the template's README). */
 const NOT_MEMORIES = new Set(["README.md"]);
@@ -35,12 +35,13 @@ export async function readMemoriesAt(repo: GitRepo, commit: string): Promise<Not
     if (!header.startsWith(blob.sha) || !Number.isInteger(size)) {
       throw new ReverieError("INTERNAL", `Unexpected git cat-file output for ${blob.path}: ${header}`, { path: blob.path });
     }
-    const content = bytes.subarray(headerEnd + 1, headerEnd + 1 + size).toString("utf8");
+    const content = bytes.subarray(headerEnd + 1, headerEnd + 1 + size);
     offset = headerEnd + 1 + size + 1;
     try {
-      notes.push(parseNote(blob.path, content));
+      // Strict decoding: a memory that is not UTF-8 must not be rewritten with U+FFFD in it.
+      notes.push(parseNote(blob.path, decodeUtf8(content, blob.path)));
     } catch {
-      // An unparsable memory is left alone by the dream (reverie doctor reports it).
+      // An unparsable or non-UTF-8 memory is left alone by the dream (reverie doctor reports it).
     }
   }
   return notes;
