@@ -1,4 +1,5 @@
 import { ReverieError, truncateForMessage } from "./errors.js";
+import { isMemoryFileName } from "./memory-files.js";
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Folders reverie and git own; memories never live there. */
@@ -29,7 +30,7 @@ export function normalizeMemoryPath(input: string, what = "path"): string {
 /** Validates a path that must name a memory file (`*.md`). */
 export function normalizeMemoryFilePath(input: string, what = "path"): string {
   const path = normalizeMemoryPath(input, what);
-  if (!path.toLowerCase().endsWith(".md")) {
+  if (!isMemoryFileName(path)) {
     throw new ReverieError(
       "INVALID_PATH",
       `Invalid ${what} ${truncateForMessage(input)}: memory files are Markdown and end in .md. Use e.g. ${truncateForMessage(`${path}.md`)}.`,

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { initMemory, openMemory } from "@reverie/core";
@@ -95,5 +95,18 @@ describe("identity", () => {
     await configured.write("b.md", "b\n", { agent: undefined });
     expect(git(dir, "log", "-1", "--format=%an <%ae>")).toBe("Ada <ada@example.com>\n");
     expect(memory.dir).toBe(dir);
+  });
+});
+
+describe("which files are memories", () => {
+  it("is the same for listing and search: .md in any case, never under node_modules", async () => {
+    const dir = join(base, "m");
+    const memory = await initMemory(dir);
+    await memory.write("Fruit.MD", "kumquat season\n", { stamp: false });
+    await mkdir(join(dir, "node_modules/pkg"), { recursive: true });
+    await writeFile(join(dir, "node_modules/pkg/readme.md"), "kumquat dependency readme\n");
+    expect((await memory.list()).map((e) => e.path)).toEqual(["Fruit.MD", "README.md"]);
+    expect((await memory.search("kumquat")).map((h) => h.path)).toEqual(["Fruit.MD"]);
+    await memory.close();
   });
 });

@@ -1,4 +1,5 @@
 import { isReverieError, ReverieError, truncateForMessage } from "../errors.js";
+import { isMemoryFileName } from "../memory-files.js";
 import type { Memory, MemoryEntry, MutationOptions } from "../memory/memory.js";
 import type { Attribution } from "../memory/stamp.js";
 import { formatSize, MAX_LINES, numberLines } from "./format.js";
@@ -42,7 +43,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
   /** A memory-tool path that must name a Markdown file. */
   function filePath(input: string, what = "path"): string {
     const rel = memoryToolPath(input, what);
-    if (rel === "" || !rel.toLowerCase().endsWith(".md")) {
+    if (rel === "" || !isMemoryFileName(rel)) {
       throw new ReverieError(
         "INVALID_PATH",
         `${input} is not a memory file: memories here are Markdown files ending in .md. Use e.g. ${toMemoryToolPath(rel === "" ? "notes.md" : `${rel.replace(/\.[^./]*$/, "")}.md`)}`,
@@ -143,7 +144,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
   return {
     async view({ path, view_range }) {
       const rel = memoryToolPath(path);
-      if (rel !== "" && rel.toLowerCase().endsWith(".md")) {
+      if (rel !== "" && isMemoryFileName(rel)) {
         const { content } = await readForEdit(rel, path, true);
         const lines = content.split("\n");
         if (lines.length > MAX_LINES) {
@@ -222,7 +223,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
     async delete({ path }) {
       const rel = memoryToolPath(path);
       if (rel === "") throw new ReverieError("INVALID_PATH", `Cannot delete the ${MEMORY_TOOL_ROOT} directory itself`, { path });
-      if (rel.toLowerCase().endsWith(".md") && (await memory.exists(rel))) {
+      if (isMemoryFileName(rel) && (await memory.exists(rel))) {
         assertWritable([rel]);
         await memory.remove(rel, who);
         return `Successfully deleted ${path}`;
@@ -241,7 +242,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
       if (to === "" || to === from || to.startsWith(`${from}/`)) {
         throw new ReverieError("INVALID_PATH", `Cannot rename ${old_path} to ${new_path}: the destination must be a new path outside it.`, { old_path, new_path });
       }
-      const isFile = from.toLowerCase().endsWith(".md") && (await memory.exists(from));
+      const isFile = isMemoryFileName(from) && (await memory.exists(from));
       const moves: Array<[string, string]> = isFile
         ? [[from, filePath(new_path, "new_path")]]
         : (await filesUnder(from)).map((f): [string, string] => [f.path, `${to}/${f.path.slice(from.length + 1)}`]);

@@ -1,8 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { isMemoryFileName, NON_MEMORY_DIRS } from "../memory-files.js";
 
-/** Folders never holding memories: git's, reverie's own state, and dependency trees. */
-const SKIP_DIRS = new Set([".git", ".reverie", "node_modules"]);
 
 /** Every `*.md` file under `root`, as sorted relative POSIX paths. Symlinks are not followed. */
 export async function listMarkdownFiles(root: string): Promise<string[]> {
@@ -12,8 +11,8 @@ export async function listMarkdownFiles(root: string): Promise<string[]> {
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) await visit(path);
-      } else if (entry.isFile() && entry.name.toLowerCase().endsWith(".md")) {
+        if (!NON_MEMORY_DIRS.has(entry.name)) await visit(path);
+      } else if (entry.isFile() && isMemoryFileName(entry.name)) {
         found.push(path);
       }
     }

@@ -1,17 +1,13 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ReverieError, truncateForMessage } from "../errors.js";
+import { isInNonMemoryDir, isMemoryFileName, NON_MEMORY_DIRS } from "../memory-files.js";
 
 /** Whether a folder-relative POSIX path is skipped; directories are asked once and pruned whole. */
 export type ScanFilter = (path: string, kind: "file" | "dir") => boolean;
 
-/** Directories that never hold memories: git's own data and reverie's derived state. */
-const RESERVED_DIRS = new Set([".git", ".reverie"]);
-
-/** True for a folder-relative POSIX path that lies inside `.git/` or `.reverie/` at any depth. */
-export function isReservedPath(path: string): boolean {
-  return path.split("/").some((segment) => RESERVED_DIRS.has(segment));
-}
+/** True for a folder-relative POSIX path inside a folder that never holds memories (`.git/`, `.reverie/`, `node_modules/`). */
+export const isReservedPath = isInNonMemoryDir;
 
 /**
  * Lists every memory file (`*.md`) under `dir` as sorted folder-relative POSIX paths.
@@ -33,8 +29,8 @@ export async function scanMemoryFiles(dir: string, skip: ScanFilter): Promise<st
     for (const entry of entries) {
       const rel = relDir === "" ? entry.name : `${relDir}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (!RESERVED_DIRS.has(entry.name) && !skip(rel, "dir")) subdirs.push(rel);
-      } else if (entry.isFile() && entry.name.endsWith(".md") && !skip(rel, "file")) {
+        if (!NON_MEMORY_DIRS.has(entry.name) && !skip(rel, "dir")) subdirs.push(rel);
+      } else if (entry.isFile() && isMemoryFileName(entry.name) && !skip(rel, "file")) {
         found.push(rel);
       }
     }

@@ -7,6 +7,7 @@ import { writeFileAtomic } from "../fs/atomic-write.js";
 import { contentHash } from "../hash.js";
 import { readCache, serializeCache, type CacheStatus, type ManifestEntry } from "./cache-file.js";
 import { decodeIndex, encodeIndex } from "./index-codec.js";
+import { isMemoryFileName, stripMemoryExtension } from "../memory-files.js";
 import { isMissing, isReservedPath, scanMemoryFiles } from "./scan.js";
 import { tokenize } from "./tokenize.js";
 
@@ -241,7 +242,7 @@ export async function openSearchIndex(options: SearchIndexOptions): Promise<Sear
 
   function skips(rel: string, kind: "file" | "dir"): boolean {
     if (isReservedPath(rel)) return true;
-    if (kind === "file" && !rel.endsWith(".md")) return true;
+    if (kind === "file" && !isMemoryFileName(rel)) return true;
     return exclude?.(rel, kind) ?? false;
   }
 
@@ -506,7 +507,7 @@ function toRecord(doc: SearchDoc): IndexedRecord {
   const tags = Array.isArray(doc.tags) ? doc.tags.filter((tag): tag is string => typeof tag === "string") : [];
   return {
     path: doc.path,
-    pathText: doc.path.endsWith(".md") ? doc.path.slice(0, -3) : doc.path,
+    pathText: stripMemoryExtension(doc.path),
     title: asString(doc.title),
     tags,
     key: asString(doc.key),
@@ -566,12 +567,12 @@ function asString(value: unknown): string {
 
 function fileName(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1);
-  return base.endsWith(".md") ? base.slice(0, -3) : base;
+  return stripMemoryExtension(base);
 }
 
 function isMemoryPath(rel: string): boolean {
   return (
-    rel.endsWith(".md") &&
+    isMemoryFileName(rel) &&
     !rel.startsWith("/") &&
     !rel.includes("\\") &&
     !rel.split("/").some((segment) => segment === "" || segment === "." || segment === "..") &&

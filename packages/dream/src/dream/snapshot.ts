@@ -1,11 +1,11 @@
-import { decodeUtf8, parseNote, ReverieError, type GitRepo, type Note } from "@reverie/core";
+import { decodeUtf8, isMemoryFilePath, parseNote, ReverieError, type GitRepo, type Note } from "@reverie/core";
 
 /** Files at the root that describe the memory rather than being memories (the template's README). */
 const NOT_MEMORIES = new Set(["README.md"]);
 
 /** Whether a path at the base commit is a memory a dream may read and change. */
 export function isDreamable(path: string): boolean {
-  return path.toLowerCase().endsWith(".md") && !path.startsWith(".reverie/") && !NOT_MEMORIES.has(path);
+  return isMemoryFilePath(path) && !NOT_MEMORIES.has(path);
 }
 
 /**
