@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { cp, readdir, readFile, stat } from "node:fs/promises";
+import { chmod, cp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import {
   type ConsolidateInput,
   type Consolidator,
   type DreamOperation,
+  offlineConsolidator,
 } from "@reverie/dream";
 import { tempDir } from "@reverie/test-utils";
 
@@ -142,6 +143,104 @@ describe("an offline dream over the sample", () => {
     const again = await dream({ memory: dir, sessions: first.inputs.sessions.map((s) => s.id), clock: CLOCK });
     expect(again.inputs.sessions).toEqual(first.inputs.sessions);
     expect(again.outputs.ops.dedup + again.outputs.ops.stale + again.outputs.ops.pattern).toBe(0);
+  });
+});
+
+describe("adopt and discard, refused", () => {
+  it("aborts a merge a pre-merge-commit hook refuses, leaving no half-done merge and the memory writable", async () => {
+    const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
+    const hook = join(dir, git(dir, "rev-parse", "--git-path", "hooks").trim(), "pre-merge-commit");
+    await writeFile(hook, "#!/bin/sh\necho 'merge refused by policy' >&2\nexit 1\n");
+    await chmod(hook, 0o755);
+    const before = userState(dir);
+    await expect(adoptDream(dir, run.id)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringMatching(/hook .*refused the merge.*merge refused by policy|merge refused by policy.*hook/s),
+    });
+    expect(userState(dir)).toBe(before);
+    await expect(stat(join(dir, git(dir, "rev-parse", "--git-path", "MERGE_HEAD").trim()))).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await readDream(dir, run.id)).adopted).toBeNull();
+    await (await openMemory(dir)).write("notes/after.md", "---\ntitle: After\n---\nStill writable.\n", { stamp: false });
+    await rm(hook);
+    await adoptDream(dir, run.id);
+    expect(git(dir, "log", "-1", "--format=%s")).toBe(`dream: adopt ${run.id} (6 operations)\n`);
+  });
+
+  it("refuses a dream whose blocking gate failed unless forced", async () => {
+    const run = await dream({
+      memory: dir,
+      sessions: [join(SAMPLE, "sessions")],
+      consolidator: scripted((input) =>
+        input.memories.slice(0, 2).map((m: Note) => ({ kind: "stale", path: m.path, action: "retire", reason: "old", evidence: [firstTurn(input)] })),
+      ),
+    });
+    const before = userState(dir);
+    await expect(adoptDream(dir, run.id)).rejects.toMatchObject({ code: "GATE_FAILED", data: { gates: ["loss_cap"] }, message: expect.stringContaining("--force") });
+    expect(userState(dir)).toBe(before);
+    await adoptDream(dir, run.id, { force: true });
+    expect(git(dir, "log", "-1", "--format=%s")).toBe(`dream: adopt ${run.id} (2 operations)\n`);
+  });
+
+  it("will not discard a dream adopted whole, and no longer names its deleted branch", async () => {
+    const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
+    const adopted = await adoptDream(dir, run.id);
+    expect(adopted.outputs.branch).toBeNull();
+    expect((await readDream(dir, run.id)).outputs).toMatchObject({ branch: null, head: run.outputs.head });
+    const before = userState(dir);
+    await expect(discardDream(dir, run.id)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringContaining(`git revert -m 1 ${adopted.adopted!.commit.slice(0, 7)}`),
+    });
+    expect(userState(dir)).toBe(before);
+  });
+
+  it("discards what is left of a dream adopted in part, keeping the adopted operations", async () => {
+    const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
+    await adoptDream(dir, run.id, { skip: [1] });
+    const before = userState(dir);
+    const discarded = await discardDream(dir, run.id, { clock: CLOCK });
+    expect(discarded).toMatchObject({ adopted: { skipped: [1] }, archived_at: "2026-11-21T08:00:00.000Z", outputs: { branch: null } });
+    expect(git(dir, "branch", "--list", "dream/*")).toBe("");
+    expect(userState(dir)).toBe(before);
+  });
+
+  it("lets exactly one of two concurrent adopts of a dream through", async () => {
+    const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
+    const results = await Promise.allSettled([adoptDream(dir, run.id), adoptDream(dir, run.id)]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("already adopted") });
+    expect(git(dir, "log", "--format=%s", "-n", "3").split("\n").filter((s) => s.startsWith("dream: adopt"))).toHaveLength(1);
+  });
+
+  it("adopts with --skip over a temp ref a killed adopt left behind, and removes it", async () => {
+    const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
+    git(dir, "update-ref", `refs/heads/dream-adopt/${run.id}`, run.outputs.head!);
+    await adoptDream(dir, run.id, { skip: [1] });
+    expect(git(dir, "log", "-1", "--format=%s")).toBe(`dream: adopt ${run.id} (5 operations)\n`);
+    expect(git(dir, "for-each-ref", "refs/heads/dream-adopt/")).toBe("");
+  });
+
+  it("keeps a completed dream whose --auto-adopt conflicts: branch, record and status stay, with a warning", async () => {
+    const offline = offlineConsolidator();
+    const racing: Consolidator = {
+      name: "offline",
+      consolidate: async (input, context) => {
+        const output = await offline.consolidate(input, context);
+        // Someone edits the memory while the dream runs, so the adopt at its end conflicts.
+        await (await openMemory(dir)).write("infra/api-port.md", "---\ntitle: API server port\nkey: api.port\n---\nThe API server listens on port 7070.\n", { stamp: false });
+        return output;
+      },
+    };
+    const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], consolidator: racing, autoAdopt: true, clock: CLOCK });
+    expect(run).toMatchObject({ status: "completed", error: null, adopted: null, outputs: { branch: `dream/${run.id}` } });
+    expect(run.warnings).toContainEqual(expect.stringMatching(/^not adopted: CONFLICT: Dream .* conflicts with changes/));
+    expect(git(dir, "branch", "--list", "dream/*").trim()).toBe(`dream/${run.id}`);
+    expect(await readDream(dir, run.id)).toMatchObject({ status: "completed", outputs: { branch: `dream/${run.id}` } });
+    const stale = run.operations.find((op) => op.kind === "stale")!;
+    await adoptDream(dir, run.id, { skip: [stale.index] });
+    expect(await readFile(join(dir, "infra/api-port.md"), "utf8")).toContain("port 7070");
   });
 });
 

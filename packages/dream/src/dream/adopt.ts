@@ -1,8 +1,10 @@
 import { rm, writeFile } from "node:fs/promises";
-import { formatTrailers, isReverieError, openMemory, ReverieError } from "@reverie/core";
+import { join } from "node:path";
+import { acquireLock, formatTrailers, isReverieError, openMemory, ReverieError, type GitRepo, type Memory } from "@reverie/core";
 import { materialize } from "../consolidate/materialize.js";
 import { deleteDreamBranch, dreamBranch, dreamBranchHead, writeBranch, type BranchCommit } from "./branch.js";
 import { operationCommit } from "./commits.js";
+import { BLOCKING_GATES } from "./gates.js";
 import { loadOperations } from "./operations-file.js";
 import { cancelRequestPath, readDream, writeRecord, type DreamRecord } from "./record.js";
 import { readMemoriesAt } from "./snapshot.js";
@@ -10,10 +12,22 @@ import { readMemoriesAt } from "./snapshot.js";
 export interface AdoptOptions {
   /** 1-based operation numbers (as `dream show` lists them) to leave out. */
   skip?: number[];
+  /** Adopt even though a blocking gate (loss cap, evidence, injection) failed. @default false */
+  force?: boolean;
   clock?: () => Date;
 }
 
-function adoptable(record: DreamRecord): void {
+/** Adopt and discard hold the memory's write lock, the one `memory.write` takes, so they never interleave with writes or each other. */
+async function withMemoryLock<T>(memory: Memory, work: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(join(memory.dir, ".reverie", "lock"));
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
+
+function adoptable(record: DreamRecord, force: boolean): void {
   if (record.status !== "completed") {
     throw new ReverieError("INVALID_INPUT", `Dream ${record.id} is ${record.status}; only a completed dream can be adopted.`, { id: record.id, status: record.status });
   }
@@ -23,6 +37,19 @@ function adoptable(record: DreamRecord): void {
   if (record.archived_at || !record.outputs.branch) {
     throw new ReverieError("INVALID_INPUT", `Dream ${record.id} has no branch to adopt (${record.archived_at ? "it was discarded" : "it changed nothing"}).`, { id: record.id });
   }
+  const failed = record.gates.filter((g) => BLOCKING_GATES.has(g.name) && !g.passed);
+  if (failed.length > 0 && !force) {
+    throw new ReverieError(
+      "GATE_FAILED",
+      `Dream ${record.id} failed its ${failed.map((g) => g.name).join(", ")} gate(s) (${failed.map((g) => `${g.name}: ${g.detail}`).join("; ")}); a dream that fails a blocking gate is not adopted. Fix the cause and dream again, or discard it (reverie dream discard ${record.id}); to adopt it anyway, pass --force.`,
+      { id: record.id, gates: failed.map((g) => g.name) },
+    );
+  }
+}
+
+/** The temporary ref `adopt --skip` writes the kept operations to. */
+function selectionRef(id: string): string {
+  return `refs/heads/dream-adopt/${id}`;
 }
 
 /**
@@ -32,10 +59,15 @@ function adoptable(record: DreamRecord): void {
  * operations, and the folder is exactly as it was. Otherwise a normal `git merge --no-ff`
  * records it (the user's hooks and signing apply).
  */
-export async function adoptDream(memoryDir: string, id: string, options: AdoptOptions = {}): Promise<Pick<DreamRecord, "adopted" | "archived_at">> {
+export async function adoptDream(memoryDir: string, id: string, options: AdoptOptions = {}): Promise<Pick<DreamRecord, "adopted" | "archived_at" | "outputs">> {
   const memory = await openMemory(memoryDir);
+  // The record is read under the lock: two adopts of one dream must not both find it unadopted.
+  return withMemoryLock(memory, () => adoptLocked(memory, id, options));
+}
+
+async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): Promise<Pick<DreamRecord, "adopted" | "archived_at" | "outputs">> {
   const record = await readDream(memory.dir, id);
-  adoptable(record);
+  adoptable(record, options.force === true);
   const skip = [...new Set(options.skip ?? [])].sort((a, b) => a - b);
   for (const n of skip) {
     if (!Number.isInteger(n) || n < 1 || n > record.operations.length) {
@@ -48,8 +80,9 @@ export async function adoptDream(memoryDir: string, id: string, options: AdoptOp
   const branchHead = await dreamBranchHead(memory.repo, id);
   if (!branchHead) throw new ReverieError("NOT_FOUND", `Branch ${dreamBranch(id)} is gone; the dream cannot be adopted. Run it again.`, { id });
 
-  const ref = skip.length === 0 ? `refs/heads/${dreamBranch(id)}` : await writeSelection(memory.repo, memory.dir, record, skip);
+  let ref = `refs/heads/${dreamBranch(id)}`;
   try {
+    if (skip.length > 0) ref = await writeSelection(memory.repo, memory.dir, record, skip);
     const merge = await memory.repo.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "HEAD", ref], { okCodes: [1] });
     if (merge.code === 1) {
       const files = merge.stdout.split("\n").slice(1).filter(Boolean);
@@ -66,21 +99,9 @@ export async function adoptDream(memoryDir: string, id: string, options: AdoptOp
     const args = ["merge", "--no-ff", "-q", "-m", `dream: adopt ${id} (${kept} operation${kept === 1 ? "" : "s"})`];
     if (body) args.push("-m", body);
     args.push("-m", trailers, ref);
-    try {
-      await memory.repo.run(args);
-    } catch (error) {
-      if (isReverieError(error, "GIT_FAILED") && /would be overwritten|untracked working tree files/.test(String(error.data.stderr))) {
-        throw new ReverieError(
-          "INVALID_INPUT",
-          `Cannot adopt ${id}: files it changes have uncommitted edits in ${memory.dir} (${String(error.data.stderr).split("\n").filter((l) => l.startsWith("\t")).map((l) => l.trim()).join(", ")}). Commit or discard those edits, then adopt again. Nothing was changed.`,
-          { id },
-          { cause: error },
-        );
-      }
-      throw error;
-    }
+    await mergeOrRestore(memory, id, args);
   } finally {
-    if (skip.length > 0) await memory.repo.run(["update-ref", "-d", ref], { okCodes: [1] });
+    if (skip.length > 0) await memory.repo.run(["update-ref", "-d", selectionRef(id)], { okCodes: [1] });
   }
   const commit = (await memory.repo.head())!;
   record.adopted = { commit, at: (options.clock?.() ?? new Date()).toISOString(), skipped: skip };
@@ -88,13 +109,65 @@ export async function adoptDream(memoryDir: string, id: string, options: AdoptOp
   if (skip.length === 0) {
     await deleteDreamBranch(memory.dir, id);
     record.archived_at = record.adopted.at;
+    // outputs.branch names a branch that exists; outputs.head still names the adopted commits.
+    record.outputs.branch = null;
   }
   await writeRecord(memory.dir, record);
-  return { adopted: record.adopted, archived_at: record.archived_at };
+  return { adopted: record.adopted, archived_at: record.archived_at, outputs: record.outputs };
+}
+
+/**
+ * Runs the adopt merge. A merge that stops after starting (a refusing `pre-merge-commit` or
+ * `commit-msg` hook, failed signing) leaves MERGE_HEAD and a staged merge that would break
+ * every later write, so it is aborted and the folder checked to be as it was.
+ */
+async function mergeOrRestore(memory: Memory, id: string, args: string[]): Promise<void> {
+  const statusBefore = await porcelain(memory.repo);
+  try {
+    await memory.repo.run(args);
+    return;
+  } catch (error) {
+    const stderr = isReverieError(error) ? String(error.data.stderr ?? "") : "";
+    const merging = (await memory.repo.run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], { okCodes: [1] })).code === 0;
+    if (merging) await memory.repo.run(["merge", "--abort"]);
+    const stillMerging = (await memory.repo.run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], { okCodes: [1] })).code === 0;
+    if (stillMerging || (await porcelain(memory.repo)) !== statusBefore) {
+      throw new ReverieError(
+        "INTERNAL",
+        `Adopting ${id} failed (${firstLine(stderr) || (error as Error).message}) and the merge could not be undone: ${memory.dir} is not as it was before the adopt. Run git merge --abort (or git reset --merge) in ${memory.dir}, check git status, then adopt again.`,
+        { id, stderr },
+        { cause: error },
+      );
+    }
+    if (/would be overwritten|untracked working tree files/.test(stderr)) {
+      throw new ReverieError(
+        "INVALID_INPUT",
+        `Cannot adopt ${id}: files it changes have uncommitted edits in ${memory.dir} (${stderr.split("\n").filter((l) => l.startsWith("\t")).map((l) => l.trim()).join(", ")}). Commit or discard those edits, then adopt again. Nothing was changed.`,
+        { id },
+        { cause: error },
+      );
+    }
+    if (!isReverieError(error, "GIT_FAILED")) throw error;
+    throw new ReverieError(
+      "INVALID_INPUT",
+      `Cannot adopt ${id}: git merge was refused${firstLine(stderr) ? ` (${firstLine(stderr)})` : ""}; a git hook (pre-merge-commit, commit-msg) or commit signing refused the merge. Nothing was changed. Fix what the hook or signing reports (or its configuration), then adopt again.`,
+      { id, stderr },
+      { cause: error },
+    );
+  }
+}
+
+/** The index and tracked files' state, to tell that an aborted merge left the folder as it found it. */
+async function porcelain(repo: GitRepo): Promise<string> {
+  return (await repo.run(["status", "--porcelain=v1", "--untracked-files=no"])).stdout;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").map((l) => l.trim()).find((l) => l.length > 0) ?? "";
 }
 
 /** Writes the kept operations again on top of the dream's base, as a temporary ref to merge. */
-async function writeSelection(repo: import("@reverie/core").GitRepo, memoryDir: string, record: DreamRecord, skip: number[]): Promise<string> {
+async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRecord, skip: number[]): Promise<string> {
   const saved = await loadOperations(memoryDir, record.id);
   const base = record.inputs.base_commit!;
   const notes = await readMemoriesAt(repo, base);
@@ -118,25 +191,39 @@ async function writeSelection(repo: import("@reverie/core").GitRepo, memoryDir: 
     );
   }
   const commits: BranchCommit[] = materialized.map((m) => operationCommit(record.id, m));
-  const ref = `dream-adopt/${record.id}`;
-  await writeBranch(repo, ref, base, commits);
-  return `refs/heads/${ref}`;
+  const ref = selectionRef(record.id);
+  // A killed adopt --skip leaves its ref behind; fast-import would refuse to move it to an unrelated tip.
+  await repo.run(["update-ref", "-d", ref], { okCodes: [1] });
+  await writeBranch(repo, ref.slice("refs/heads/".length), base, commits);
+  return ref;
 }
 
-/** Drops a dream: deletes its branch and marks the record archived. The memory branch is untouched. */
+/**
+ * Drops a dream: deletes its branch and marks the record archived. The memory branch is
+ * untouched: a dream adopted whole cannot be discarded (revert its merge instead); for one
+ * adopted in part, only the branch kept for review goes and the adopted operations stay.
+ */
 export async function discardDream(memoryDir: string, id: string, options: { clock?: () => Date } = {}): Promise<DreamRecord> {
   const memory = await openMemory(memoryDir);
-  const record = await readDream(memory.dir, id);
-  if (record.status === "pending" || record.status === "running") {
-    throw new ReverieError("INVALID_INPUT", `Dream ${id} is still ${record.status}; cancel it first: reverie dream cancel ${id}`, { id });
-  }
-  if (record.adopted && !record.outputs.branch) {
-    throw new ReverieError("INVALID_INPUT", `Dream ${id} was adopted in commit ${record.adopted.commit.slice(0, 7)}; to undo it, revert that commit (git revert -m 1 ${record.adopted.commit.slice(0, 7)}).`, { id });
-  }
-  await deleteDreamBranch(memory.dir, id);
-  record.archived_at ??= (options.clock?.() ?? new Date()).toISOString();
-  await writeRecord(memory.dir, record);
-  return record;
+  return withMemoryLock(memory, async () => {
+    const record = await readDream(memory.dir, id);
+    if (record.status === "pending" || record.status === "running") {
+      throw new ReverieError("INVALID_INPUT", `Dream ${id} is still ${record.status}; cancel it first: reverie dream cancel ${id}`, { id });
+    }
+    if (record.adopted && record.adopted.skipped.length === 0) {
+      const commit = record.adopted.commit.slice(0, 7);
+      throw new ReverieError(
+        "INVALID_INPUT",
+        `Dream ${id} was adopted whole in commit ${commit}; there is no branch left to discard. To undo it, revert that merge: git revert -m 1 ${commit}`,
+        { id, commit: record.adopted.commit },
+      );
+    }
+    await deleteDreamBranch(memory.dir, id);
+    record.outputs.branch = null;
+    record.archived_at ??= (options.clock?.() ?? new Date()).toISOString();
+    await writeRecord(memory.dir, record);
+    return record;
+  });
 }
 
 /**

@@ -57,6 +57,9 @@ export interface DreamOptions {
 
 const CANCEL_POLL_MS = 200;
 
+/** A refused `autoAdopt` is recorded as the warning `not adopted: <CODE>: <message>`; the CLI reads the code for its exit status. */
+const NOT_ADOPTED = "not adopted:";
+
 function emptyRecord(id: string, memoryDir: string, options: DreamOptions, provider: string, now: string): DreamRecord {
   return {
     id,
@@ -149,8 +152,7 @@ export async function dream(options: DreamOptions): Promise<DreamRecord> {
     recordSpending(record, error);
     const canceled = controller.signal.aborted || isReverieError(error, "CANCELED");
     record.status = canceled ? "canceled" : "failed";
-    record.error = canceled ? { type: "internal_error", message: `Dream ${id} was canceled; nothing was written.` } : toRunError(error);
-    if (canceled) record.error = null;
+    record.error = canceled ? null : toRunError(error);
     await deleteDreamBranch(memory.dir, id);
     record.outputs.branch = null;
     record.outputs.head = null;
@@ -240,8 +242,15 @@ async function runStages(
   if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
     progress({ stage: "adopt", message: `adopting ${record.id}` });
     const { adoptDream } = await import("./adopt.js");
-    const adopted = await adoptDream(memory.dir, record.id, { clock });
-    Object.assign(record, adopted);
+    try {
+      const adopted = await adoptDream(memory.dir, record.id, { clock });
+      Object.assign(record, adopted);
+    } catch (error) {
+      // The dream itself succeeded: a refused adopt (the memory moved, a hook said no) leaves it for review, never failed.
+      const code = isReverieError(error) ? error.code : "INTERNAL";
+      record.warnings.push(`${NOT_ADOPTED} ${code}: ${error instanceof Error ? error.message : String(error)}`);
+      await save();
+    }
   } else if (options.autoAdopt && blocked.length > 0) {
     record.warnings.push(`not adopted automatically: gate(s) ${blocked.map((g) => g.name).join(", ")} failed`);
   }
