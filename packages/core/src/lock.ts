@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { randomBytes } from "node:crypto";
 import { ReverieError } from "./errors.js";
@@ -33,19 +33,9 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   let delay = 2;
   await mkdir(dirname(lockPath), { recursive: true });
   for (;;) {
-    try {
-      const handle = await open(lockPath, "wx");
-      try {
-        await handle.writeFile(JSON.stringify(me));
-      } finally {
-        await handle.close();
-      }
-      return { release: () => releaseLock(lockPath, me.token) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    if (await tryCreate(lockPath, me)) return { release: () => releaseLock(lockPath, me.token) };
     const owner = await readOwner(lockPath);
-    if (owner && isDead(owner)) {
+    if (owner ? isDead(owner) : await unreadableTooLong(lockPath)) {
       await takeOverStale(lockPath, owner);
       continue;
     }
@@ -60,6 +50,38 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
     await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
     delay = Math.min(delay * 2, 50);
   }
+}
+
+/**
+ * Creates the lock file with its owner already inside: the owner is written to a private temp
+ * file, then hard-linked into place (which fails if the lock exists). A lock file is therefore
+ * never empty, even if its creator is killed mid-way.
+ */
+async function tryCreate(lockPath: string, me: LockOwner): Promise<boolean> {
+  const temp = `${lockPath}.${me.token}.tmp`;
+  const handle = await open(temp, "wx");
+  try {
+    await handle.writeFile(JSON.stringify(me));
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, lockPath);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/** A lock file nobody can read for this long (an older reverie's torn write) is treated as stale. */
+const UNREADABLE_GRACE_MS = 10_000;
+
+async function unreadableTooLong(lockPath: string): Promise<boolean> {
+  const info = await stat(lockPath).catch(() => null);
+  return info !== null && Date.now() - info.mtimeMs > UNREADABLE_GRACE_MS;
 }
 
 async function readOwner(lockPath: string): Promise<LockOwner | null> {
@@ -86,7 +108,7 @@ function isDead(owner: LockOwner): boolean {
  * delete a lock the other has just created; if what was moved aside turns out to be fresh,
  * it is put back.
  */
-async function takeOverStale(lockPath: string, stale: LockOwner): Promise<void> {
+async function takeOverStale(lockPath: string, stale: LockOwner | null): Promise<void> {
   const aside = `${lockPath}.stale-${randomBytes(6).toString("hex")}`;
   try {
     await rename(lockPath, aside);
@@ -94,7 +116,7 @@ async function takeOverStale(lockPath: string, stale: LockOwner): Promise<void> 
     return;
   }
   const moved = await readOwner(aside);
-  if (moved && moved.token !== stale.token) await link(aside, lockPath).catch(() => undefined);
+  if (moved && moved.token !== stale?.token) await link(aside, lockPath).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
 }
 

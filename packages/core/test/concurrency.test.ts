@@ -118,3 +118,20 @@ describe("locks", () => {
     expect(await readFile(join(dir, "a.md")).catch(() => null)).toBeNull();
   });
 });
+
+describe("an unreadable lock", () => {
+  it("is waited for while fresh and taken over once it is old", async () => {
+    const { utimes } = await import("node:fs/promises");
+    const { openMemory } = await import("@reverie/core");
+    const dir = join(await tempDir(), "m");
+    await initMemory(dir);
+    const lock = join(dir, ".reverie/lock");
+    await writeFile(lock, "");
+    const impatient = await openMemory(dir, { lockTimeoutMs: 300 });
+    await expect(impatient.write("a.md", "a\n", { stamp: false })).rejects.toMatchObject({ code: "LOCKED" });
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
+    await expect(impatient.write("a.md", "a\n", { stamp: false })).resolves.toMatchObject({ op: "create" });
+    assertHealthy(dir);
+  });
+});
