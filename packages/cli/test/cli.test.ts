@@ -109,6 +109,7 @@ describe("exit codes and messages", () => {
     expect(reverie(["read", "nope.md", "--dir", dir])).toMatchObject({ code: 1, stderr: "reverie: No memory at nope.md. List what exists with: reverie ls\n" });
     expect(reverie(["write", "a.md", "--file", join(base, "missing.txt"), "--dir", dir])).toMatchObject({ code: 1 });
     expect(reverie(["log", "--limit", "zero", "--dir", dir]).stderr).toContain("--limit must be a whole number of at least 1");
+    expect(reverie(["log", "--limit", "0x10", "--dir", dir]).stderr).toContain("--limit must be a whole number of at least 1");
   });
 
   it("answers a typo with a suggestion, not a stack trace", () => {

@@ -60,3 +60,4 @@ export { syncMemory } from "./git/sync.js";
 export type { SyncOptions, SyncResult, SyncDone, SyncConflict } from "./git/sync.js";
 export { loadSearchDoc, searchCacheFile } from "./memory/search-docs.js";
 export { isMemoryFileName, isMemoryFilePath, NON_MEMORY_DIRS } from "./memory-files.js";
+export { gitVersion, requireGit } from "./git/version.js";

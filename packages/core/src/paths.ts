@@ -23,7 +23,8 @@ export function normalizeMemoryPath(input: string, what = "path"): string {
   const segments = input.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) fail("'..' segments are not allowed", "Paths must stay inside the memory folder.");
   if (segments.length === 0) fail("it names the memory folder itself", "Name a file, e.g. prefs/pm.md.");
-  if (RESERVED_ROOTS.has(segments[0]!)) fail(`${segments[0]}/ is reserved for reverie and git`, "Choose another folder.");
+  // Case-insensitive: on macOS and Windows '.GIT/x.md' is the git folder.
+  if (RESERVED_ROOTS.has(segments[0]!.toLowerCase())) fail(`${segments[0]}/ is reserved for reverie and git`, "Choose another folder.");
   return segments.join("/");
 }
 

@@ -158,6 +158,7 @@ describe("paths", () => {
     ["a\u0000b.md", "NUL or control character"],
     ["a\nb.md", "NUL or control character"],
     [".git/config.md", ".git/ is reserved"],
+    [".GIT/config.md", ".GIT/ is reserved"],
     ["notes.txt", "end in .md"],
     ["", "it is empty"],
   ])("refuses %j", async (path, why) => {

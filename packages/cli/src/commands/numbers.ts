@@ -2,7 +2,7 @@ import { ReverieError } from "@reverie/core";
 
 /** Parses a flag that must be a whole number ≥ 1. */
 export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 1) {
     throw new ReverieError("INVALID_INPUT", `${flag} must be a whole number of at least 1 (e.g. ${flag} 20), got ${JSON.stringify(value)}.`, { flag, value });
   }

@@ -4,6 +4,7 @@ import { ReverieError } from "../errors.js";
 import { acquireLock } from "../lock.js";
 import type { GitRepo } from "./repo.js";
 import { agentIdentity } from "./repo.js";
+import { requireGit } from "./version.js";
 import { formatTrailers } from "./trailers.js";
 
 /** Options of `syncMemory`. */
@@ -213,6 +214,7 @@ async function commitLocalEdits(repo: GitRepo, agent: string | undefined): Promi
 
 /** Files a merge of HEAD and `upstream` would leave conflicted, found without touching the work tree. */
 async function conflictedFiles(repo: GitRepo, upstream: string): Promise<string[]> {
+  await requireGit(repo.dir, [2, 38], "reverie sync");
   const result = await repo.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "HEAD", upstream], { okCodes: [1] });
   if (result.code === 0) return [];
   const [, ...files] = result.stdout.split("\n");
@@ -243,7 +245,7 @@ async function conflict(
   const upstreamName = `${found.remote}/${found.branch}`;
   const dir = repo.dir;
   const resolveText = [
-    `Both this memory and ${upstreamName} changed ${found.files.join(", ")}. Nothing was changed; your version is kept on branch ${conflictBranch}.`,
+    `Both this memory and ${upstreamName} changed ${found.files.join(", ")}. Nothing was merged or pushed${found.localEdits ? ` (your uncommitted edits were first committed as ${found.localEdits.slice(0, 7)})` : ""}; your version is kept on branch ${conflictBranch}.`,
     "To resolve:",
     `  git -C ${dir} merge ${upstreamName}      # then edit the conflicted files, git add them, git commit`,
     `  reverie sync --dir ${dir}`,
