@@ -193,6 +193,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .description("merge the dream into the memory branch")
     .argument("<id>", "dream id")
     .option("--skip <n...>", "leave out operation N (as numbered by dream show); repeatable")
+    .option("--force", "adopt even though a blocking gate (loss_cap, evidence, injection) failed")
     .action(lazy(() => import("./commands/dream-adopt.js")));
   dreamCommand.command("discard").description("delete the dream's branch; the memory is unchanged").argument("<id>", "dream id").action(lazy(() => import("./commands/dream-discard.js")));
   dreamCommand.command("cancel").description("stop a running dream (from any process)").argument("<id>", "dream id").action(lazy(() => import("./commands/dream-cancel.js")));

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initMemory } from "@reverie/core";
+import type { DreamRecord } from "@reverie/dream";
+import { dreamExitCode } from "../src/commands/dream.js";
 import { reply, startFakeAnthropic, tempDir, type FakeAnthropic } from "@reverie/test-utils";
 
 const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
@@ -82,6 +84,80 @@ describe("reverie dream (offline)", () => {
     const run = await reverie(["dream", "--sessions", join(SAMPLE, "sessions"), "--dir", dir]);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain("    FAIL  loss_cap: retires 1 of 6 memories (16.7%; cap 0%, so at most 0)");
+  });
+});
+
+describe("reverie dream adopt, discard and exit codes", () => {
+  async function offlineDream(): Promise<{ id: string; operations: Array<{ index: number; kind: string }> }> {
+    const run = await reverie(["dream", "--sessions", join(SAMPLE, "sessions"), "--dir", dir, "--json"]);
+    return JSON.parse(run.stdout);
+  }
+
+  it("refuses a dream whose blocking gate failed (exit 2) unless --force, and shows no adopt hint for it", async () => {
+    await writeFile(join(dir, ".reverie/config.yaml"), "dream:\n  loss_cap: 0\n");
+    const run = await reverie(["dream", "--sessions", join(SAMPLE, "sessions"), "--dir", dir, "--json"]);
+    const id = JSON.parse(run.stdout).id as string;
+    const show = await reverie(["dream", "show", id, "--dir", dir]);
+    expect(show.stdout).toContain("fix or discard; adopt anyway with --force");
+    expect(show.stdout).not.toContain("reverie dream adopt");
+    expect(await reverie(["dream", "adopt", id, "--dir", dir])).toMatchObject({ code: 2, stderr: expect.stringContaining("loss_cap") });
+    expect(git(dir, "log", "-1", "--format=%s")).not.toContain("dream: adopt");
+    expect(await reverie(["dream", "adopt", id, "--force", "--dir", dir])).toMatchObject({ code: 0, stdout: expect.stringContaining(`adopted ${id}: 6 operation(s) merged`) });
+  });
+
+  it("counts a repeated --skip once", async () => {
+    const { id } = await offlineDream();
+    expect(await reverie(["dream", "adopt", id, "--skip", "1", "--skip", "1", "--dir", dir])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`^adopted ${id}: 5 operation\\(s\\) \\(skipped 1\\) merged in commit [0-9a-f]{7}\\n$`)),
+    });
+  });
+
+  it("discards the rest of a dream adopted in part, saying the adopted operations stay", async () => {
+    const { id } = await offlineDream();
+    await reverie(["dream", "adopt", id, "--skip", "1", "--dir", dir]);
+    const head = git(dir, "rev-parse", "HEAD");
+    expect(await reverie(["dream", "discard", id, "--dir", dir])).toMatchObject({ code: 0, stdout: expect.stringContaining("the operations adopted in commit") });
+    expect(git(dir, "rev-parse", "HEAD")).toBe(head);
+  });
+
+  it("refuses to discard a dream adopted whole, naming the revert, and no longer shows its deleted branch", async () => {
+    const { id } = await offlineDream();
+    expect((await reverie(["dream", "adopt", id, "--dir", dir])).code).toBe(0);
+    expect(await reverie(["dream", "discard", id, "--dir", dir])).toMatchObject({ code: 1, stderr: expect.stringContaining("git revert -m 1") });
+    const show = await reverie(["dream", "show", id, "--dir", dir]);
+    expect(show.stdout).toContain("6 operation");
+    expect(show.stdout).not.toContain("on branch");
+  });
+
+  it("exits 3 for a run that failed on an internal error and 1 for an unknown session", async () => {
+    // A branch named `dream` leaves no room for dream/<id>: writing the dream's branch fails inside git.
+    git(dir, "branch", "dream");
+    const broken = await reverie(["dream", "--sessions", join(SAMPLE, "sessions"), "--dir", dir]);
+    expect(broken).toMatchObject({ code: 3, stdout: expect.stringContaining("error (internal_error)") });
+    git(dir, "branch", "-D", "dream");
+    expect(await reverie(["dream", "--sessions", "ses_000000000000000000000000", "--dir", dir])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining("error (input_session_unavailable)"),
+    });
+  });
+
+  it("maps each outcome of a run to its exit code", () => {
+    const base = { status: "completed", error: null, adopted: null, gates: [], warnings: [] } as unknown as DreamRecord;
+    const failed = (type: string) => ({ ...base, status: "failed", error: { type, message: "x" } }) as DreamRecord;
+    expect(dreamExitCode(base)).toBe(0);
+    expect(dreamExitCode(failed("internal_error"))).toBe(3);
+    for (const type of ["invalid_input", "input_session_unavailable", "budget_exceeded", "model_error", "rate_limited", "timeout"]) expect(dreamExitCode(failed(type))).toBe(1);
+    expect(dreamExitCode({ ...base, status: "canceled" })).toBe(1);
+    expect(dreamExitCode({ ...base, gates: [{ name: "evidence", passed: false, detail: "x" }] })).toBe(2);
+    expect(dreamExitCode({ ...base, warnings: ["not adopted: CONFLICT: Dream x conflicts with changes made to the memory since it ran"] })).toBe(2);
+    expect(dreamExitCode({ ...base, warnings: ["not adopted: INVALID_INPUT: Cannot adopt x: git merge was refused"] })).toBe(1);
+  });
+
+  it("prints the resume hint for a run the model failed", async () => {
+    const { describeRun } = await import("../src/commands/dream-show.js");
+    const record = JSON.parse((await reverie(["dream", "--sessions", "ses_000000000000000000000000", "--dir", dir, "--json"])).stdout) as DreamRecord;
+    expect(describeRun({ ...record, error: { type: "rate_limited", message: "429" } }, "./memory")).toContain(`reverie dream --resume ${record.id}`);
   });
 });
 

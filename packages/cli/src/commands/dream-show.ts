@@ -2,6 +2,9 @@ import { readDream, BLOCKING_GATES, type DreamRecord } from "@reverie/dream";
 import { openMemory } from "@reverie/core";
 import { print, short, type CommandContext } from "../context.js";
 
+/** Failures of the model provider, where resuming reuses the answers already paid for. */
+const MODEL_ERRORS: ReadonlySet<string> = new Set(["model_error", "rate_limited", "timeout"]);
+
 function ops(record: DreamRecord): string {
   const parts = Object.entries(record.outputs.ops)
     .filter(([, n]) => n > 0)
@@ -17,7 +20,7 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
   lines.push(`Dream ${record.id}: ${record.status} (${record.provider}${record.model ? ` ${record.model}` : ""}, ${record.inputs.sessions.length} sessions, base ${short(record.inputs.base_commit)}${tokens})`);
   if (record.error) lines.push(`  error (${record.error.type}): ${record.error.message}`);
   if (record.resumed_from) lines.push(`  resumed from ${record.resumed_from}`);
-  if (record.status === "failed" && record.provider === "anthropic") lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}`);
+  if (record.status === "failed" && (record.provider === "anthropic" || (record.error !== null && MODEL_ERRORS.has(record.error.type)))) lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}`);
   if (record.outputs.branch || record.operations.length > 0) lines.push(`  ${ops(record)}${record.outputs.branch ? ` on branch ${record.outputs.branch}` : ""}`);
   for (const op of record.operations) {
     const cites = op.evidence.map((e) => `${e.session}#${e.turn}`).join(", ");
@@ -40,7 +43,12 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
   if (record.adopted) lines.push(`  adopted in commit ${short(record.adopted.commit)} at ${record.adopted.at}`);
   else if (record.archived_at) lines.push(`  discarded at ${record.archived_at}`);
   else if (record.status === "completed" && record.outputs.branch) {
-    lines.push(`  next: reverie dream diff ${record.id}${dir}   |   reverie dream adopt ${record.id}${dir} [--skip N]   |   reverie dream discard ${record.id}${dir}`);
+    const blocked = record.gates.filter((g) => BLOCKING_GATES.has(g.name) && !g.passed).map((g) => g.name);
+    if (blocked.length > 0) {
+      lines.push(`  gate(s) ${blocked.join(", ")} failed: fix or discard; adopt anyway with --force   |   reverie dream diff ${record.id}${dir}   |   reverie dream discard ${record.id}${dir}`);
+    } else {
+      lines.push(`  next: reverie dream diff ${record.id}${dir}   |   reverie dream adopt ${record.id}${dir} [--skip N]   |   reverie dream discard ${record.id}${dir}`);
+    }
   }
   return lines.join("\n");
 }

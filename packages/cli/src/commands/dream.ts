@@ -1,7 +1,7 @@
-import { openMemory, ReverieError } from "@reverie/core";
-import { BLOCKING_GATES, dream, readDream, readInstructionsFile, type DreamRecord } from "@reverie/dream";
+import { openMemory, ReverieError, type ErrorCode } from "@reverie/core";
+import { BLOCKING_GATES, dream, readDream, readInstructionsFile, type DreamErrorType, type DreamRecord } from "@reverie/dream";
 import { print, type CommandContext } from "../context.js";
-import { EXIT } from "../exit-codes.js";
+import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
 import { describeRun } from "./dream-show.js";
 import { nonNegativeNumber } from "./numbers.js";
@@ -15,7 +15,7 @@ interface DreamFlags extends ProviderFlags {
   autoAdopt?: boolean;
 }
 
-/** `reverie dream`: runs a dream and prints what it proposes; exits 2 when a blocking gate fails. */
+/** `reverie dream`: runs a dream and prints what it proposes; the exit code is {@link dreamExitCode}'s. */
 export async function run(ctx: CommandContext, flags: DreamFlags): Promise<number> {
   const budgetUsd = flags.budgetUsd === undefined ? undefined : nonNegativeNumber(flags.budgetUsd, "--budget-usd");
   const instructions = flags.instructions === undefined ? undefined : await readInstructionsFile(flags.instructions);
@@ -48,7 +48,31 @@ export async function run(ctx: CommandContext, flags: DreamFlags): Promise<numbe
     progress.finish();
   }
   print(ctx, describeRun(record, ctx.dir), record);
-  if (record.status === "failed") return EXIT.user;
+  return dreamExitCode(record);
+}
+
+/** A failed run's exit code by its error type; a type added to the record must pick one here. */
+const FAILED_EXIT: Readonly<Record<DreamErrorType, number>> = {
+  internal_error: EXIT.internal,
+  invalid_input: EXIT.user,
+  input_session_unavailable: EXIT.user,
+  input_memory_store_too_large: EXIT.user,
+  budget_exceeded: EXIT.user,
+  model_error: EXIT.user,
+  rate_limited: EXIT.user,
+  timeout: EXIT.user,
+};
+
+/**
+ * `reverie dream`'s exit code (DESIGN §5): 3 for a bug-shaped failure, 1 for bad input, model
+ * trouble or a cancel, 2 when a blocking gate failed or `--auto-adopt` was refused by a
+ * conflict, 0 otherwise.
+ */
+export function dreamExitCode(record: DreamRecord): number {
   if (record.status === "canceled") return EXIT.user;
-  return record.gates.some((g) => BLOCKING_GATES.has(g.name) && !g.passed) ? EXIT.conflict : EXIT.ok;
+  if (record.status === "failed") return record.error ? FAILED_EXIT[record.error.type] ?? EXIT.internal : EXIT.internal;
+  if (record.gates.some((g) => BLOCKING_GATES.has(g.name) && !g.passed)) return EXIT.conflict;
+  // run-dream records a refused auto-adopt as "not adopted: <CODE>: <message>".
+  const refused = record.adopted ? undefined : record.warnings.map((w) => /^not adopted: ([A-Z_]+): /.exec(w)?.[1]).find((code) => code !== undefined);
+  return refused === undefined ? EXIT.ok : exitCodeFor(new ReverieError(refused as ErrorCode, "auto-adopt refused"));
 }
