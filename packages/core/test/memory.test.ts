@@ -232,5 +232,7 @@ describe("list", () => {
       { path: "prefs/pm.md", title: "Use pnpm", type: "preference", key: "js.pm", problem: undefined },
     ]);
     expect((await memory.list("prefs")).map((e) => e.path)).toEqual(["prefs/editor.md", "prefs/pm.md"]);
+    expect((await memory.list("prefs/pm.md")).map((e) => e.path)).toEqual(["prefs/pm.md"]);
+    expect(await memory.list("nowhere")).toEqual([]);
   });
 });

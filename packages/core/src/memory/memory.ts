@@ -388,9 +388,10 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const wanted = prefix === undefined || prefix === "" ? "" : prefix.replace(/^\.?\/+/, "").replace(/\/+$/, "");
       const entries: MemoryEntry[] = [];
       for (const scope of scopes) {
-        for (const rel of await listMarkdownFiles(scope.dir)) {
+        const under = folderWithin(scope, wanted);
+        if (under === null) continue;
+        for (const rel of await listMarkdownFiles(scope.dir, under)) {
           const path = namespacePath(scope, rel);
-          if (wanted && path !== wanted && !path.startsWith(`${wanted}/`)) continue;
           const bytes = await readFile(join(scope.dir, rel));
           const entry: MemoryEntry = { path, title: "", size: bytes.length, mount: scope.prefix };
           try {
@@ -448,6 +449,17 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
   };
   return memory;
+}
+
+/**
+ * The folder inside `scope` that holds the namespace folder `wanted` ("" for all of it), or
+ * `null` when the scope has nothing under it — so `list(prefix)` reads only what it returns.
+ */
+function folderWithin(scope: Scope, wanted: string): string | null {
+  if (wanted === "") return "";
+  if (scope.prefix === "") return wanted;
+  if (wanted === scope.prefix || scope.prefix.startsWith(`${wanted}/`)) return "";
+  return wanted.startsWith(`${scope.prefix}/`) ? wanted.slice(scope.prefix.length + 1) : null;
 }
 
 function toHistoryEntry(c: CommitInfo, scope: Scope): HistoryEntry {

@@ -3,11 +3,21 @@ import { join } from "node:path";
 import { isMemoryFileName, NON_MEMORY_DIRS } from "../memory-files.js";
 
 
-/** Every `*.md` file under `root`, as sorted relative POSIX paths. Symlinks are not followed. */
-export async function listMarkdownFiles(root: string): Promise<string[]> {
+/**
+ * Every memory file under `root` (or only under its sub-folder `under`), as sorted relative
+ * POSIX paths. Symlinks are not followed; a missing `under` has no files.
+ */
+export async function listMarkdownFiles(root: string, under = ""): Promise<string[]> {
   const found: string[] = [];
   async function visit(rel: string): Promise<void> {
-    const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
+    const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (rel === under && rel !== "" && error.code === "ENOENT") return [];
+      if (rel === under && rel !== "" && error.code === "ENOTDIR") {
+        if (isMemoryFileName(rel)) found.push(rel); // `under` named a file, not a folder
+        return [];
+      }
+      throw error;
+    });
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
@@ -17,6 +27,6 @@ export async function listMarkdownFiles(root: string): Promise<string[]> {
       }
     }
   }
-  await visit("");
+  await visit(under);
   return found.sort();
 }
