@@ -195,7 +195,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--skip <n...>", "leave out operation N (as numbered by dream show); repeatable")
     .option("--force", "adopt even though a blocking gate (loss_cap, evidence, injection) failed")
     .action(lazy(() => import("./commands/dream-adopt.js")));
-  dreamCommand.command("discard").description("delete the dream's branch; the memory is unchanged").argument("<id>", "dream id").action(lazy(() => import("./commands/dream-discard.js")));
+  dreamCommand.command("discard").description("delete the dream's branch; what was adopted stays, nothing else changes").argument("<id>", "dream id").action(lazy(() => import("./commands/dream-discard.js")));
   dreamCommand.command("cancel").description("stop a running dream (from any process)").argument("<id>", "dream id").action(lazy(() => import("./commands/dream-cancel.js")));
 
   if (argv.length === 0) {

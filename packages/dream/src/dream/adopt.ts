@@ -1,6 +1,6 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { acquireLock, formatTrailers, isReverieError, openMemory, ReverieError, type GitRepo, type Memory } from "@reverie/core";
+import { acquireLock, formatTrailers, isReverieError, openMemory, ReverieError, type GitRepo, type Memory, requireGit } from "@reverie/core";
 import { materialize } from "../consolidate/materialize.js";
 import { deleteDreamBranch, dreamBranch, dreamBranchHead, writeBranch, type BranchCommit } from "./branch.js";
 import { operationCommit } from "./commits.js";
@@ -83,6 +83,7 @@ async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): P
   let ref = `refs/heads/${dreamBranch(id)}`;
   try {
     if (skip.length > 0) ref = await writeSelection(memory.repo, memory.dir, record, skip);
+    await requireGit(memory.dir, [2, 38], "reverie dream adopt");
     const merge = await memory.repo.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "HEAD", ref], { okCodes: [1] });
     if (merge.code === 1) {
       const files = merge.stdout.split("\n").slice(1).filter(Boolean);
