@@ -1,32 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
+import { reverie, git } from "./support.js";
 
-const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-/** Runs the built `reverie` binary as a user would. */
-function reverie(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): Run {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    input: options.input ?? "",
-    env: { ...process.env, REVERIE_DIR: "", REVERIE_AGENT: "", ...options.env },
-    cwd: options.cwd,
-    encoding: "utf8",
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
-function git(dir: string, ...args: string[]): string {
-  return spawnSync("git", args, { cwd: dir, encoding: "utf8" }).stdout;
-}
 
 let base: string;
 let dir: string;

@@ -1,17 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
+import { reverie } from "./support.js";
 
-const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
 const SESSIONS = fileURLToPath(new URL("../../../examples/quickstart/sample/sessions/", import.meta.url));
-
-function reverie(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, REVERIE_DIR: "" } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 let dir: string;
 beforeEach(async () => {

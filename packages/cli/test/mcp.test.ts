@@ -1,20 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
+import { reverie, git } from "./support.js";
 
-const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
 
-function reverie(args: string[], input = "") {
-  const result = spawnSync(process.execPath, [BIN, ...args], { input, env: { ...process.env, REVERIE_DIR: "", REVERIE_AGENT: "" }, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
-function git(dir: string, ...args: string[]): string {
-  return spawnSync("git", args, { cwd: dir, encoding: "utf8" }).stdout;
-}
 
 let base: string;
 let dir: string;

@@ -1,22 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
+import { reverie, git } from "./support.js";
 
-const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
 
-function reverie(args: string[], input = "") {
-  const result = spawnSync(process.execPath, [BIN, ...args], { input, env: { ...process.env, REVERIE_DIR: "", REVERIE_AGENT: "" }, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
-function git(dir: string, ...args: string[]): string {
-  const result = spawnSync("git", args, { cwd: dir, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
-}
 
 let base: string;
 let remote: string;
