@@ -16,14 +16,17 @@ const MEMORIES: Note[] = [
   note("infra/region.md", "id: mem_4\ntitle: Deploy region\ntype: fact\ncreated: 2026-11-01T10:00:00Z", "Deploys go to region us-east-1."),
 ];
 
-function session(id: string, started: string, events: Array<Omit<SessionEvent, "turn" | "at">>): Session {
+/** A session event before it gets its turn and time; distributes over the union, unlike a plain Omit. */
+type DraftEvent = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, "turn" | "at"> : never) : never;
+
+function session(id: string, started: string, events: Array<DraftEvent>): Session {
   return {
     header: { type: "session", id, started, source: { format: "reverie", path: `/tmp/${id}.jsonl`, sha256: "0".repeat(64) } },
     events: events.map((e, i) => ({ ...e, turn: i + 1, at: started }) as SessionEvent),
   };
 }
 
-function portClash(n: number): Array<Omit<SessionEvent, "turn" | "at">> {
+function portClash(n: number): Array<DraftEvent> {
   return [
     { type: "message", role: "user", text: `start the api server (${n})` },
     { type: "tool_use", id: `t${n}a`, name: "Bash", input: { command: "pnpm start" } },
@@ -78,7 +81,8 @@ function answers(by: Partial<Record<Kind, ModelOperation[]>>): (req: FakeRequest
 
 // All three sessions fit one batch, so the pattern comes from that batch (a separate patterns
 // request is only for errors recurring across batches).
-const GOOD = { memories: [DEDUP], sessions: [STALE, VERIFY, PATTERN] };
+// A patterns request has nothing left to propose: the sessions batch already names the pattern.
+const GOOD: Record<Kind, ModelOperation[]> = { memories: [DEDUP], sessions: [STALE, VERIFY, PATTERN], patterns: [] };
 
 let fake: FakeAnthropic;
 let sleeps: number[];
