@@ -3,29 +3,19 @@
  * stale port and a look-alike, and four Claude Code sessions with a recurring error, a
  * correction, a verification and a prompt-injection attempt. No network, no API key.
  */
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { initMemory } from "@reverie/core";
+import { initMemory, listMarkdownFiles } from "@reverie/core";
 import { dream, type DreamProgress } from "@reverie/dream";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const sample = join(here, "..", "sample");
 
-async function files(dir: string, rel = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {
-    const path = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await files(dir, path)));
-    else out.push(path);
-  }
-  return out.sort();
-}
-
 export async function runDemo(target: string, log: (line: string) => void = console.log): Promise<string> {
   await rm(target, { recursive: true, force: true });
   const memory = await initMemory(target);
-  for (const path of await files(join(sample, "memory"))) {
+  for (const path of await listMarkdownFiles(join(sample, "memory"))) {
     await memory.write(path, await readFile(join(sample, "memory", path), "utf8"), { stamp: false, agent: "coder-1", session: "ses_seed" });
   }
   log(`Memory: ${memory.dir} (${(await memory.list()).length - 1} memories, each a commit)`);

@@ -4,10 +4,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
 import { reverie, git } from "./support.js";
 
-
-
-
-
 let base: string;
 let dir: string;
 

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { initMemory } from "@reverie/core";
+import { initMemory, listMarkdownFiles } from "@reverie/core";
 import type { DreamRecord } from "@reverie/dream";
 import { dreamExitCode } from "../src/commands/dream.js";
 import { reply, startFakeAnthropic, tempDir, type FakeAnthropic } from "@reverie/test-utils";
@@ -40,10 +40,8 @@ let dir: string;
 beforeEach(async () => {
   dir = join(await tempDir(), "memory");
   const memory = await initMemory(dir);
-  for (const folder of await readdir(join(SAMPLE, "memory"))) {
-    for (const file of await readdir(join(SAMPLE, "memory", folder))) {
-      await memory.write(`${folder}/${file}`, await readFile(join(SAMPLE, "memory", folder, file), "utf8"), { stamp: false });
-    }
+  for (const path of await listMarkdownFiles(join(SAMPLE, "memory"))) {
+    await memory.write(path, await readFile(join(SAMPLE, "memory", path), "utf8"), { stamp: false });
   }
 });
 

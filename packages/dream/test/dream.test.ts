@@ -3,7 +3,7 @@ import { chmod, cp, readdir, readFile, rm, stat, writeFile } from "node:fs/promi
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
-import { initMemory, openMemory, type Note } from "@reverie/core";
+import { initMemory, listMarkdownFiles, openMemory, type Note } from "@reverie/core";
 import {
   adoptDream,
   cancelDream,
@@ -37,11 +37,8 @@ async function seedSample(): Promise<string> {
   const dir = join(await tempDir(), "memory");
   const memory = await initMemory(dir);
   const root = join(SAMPLE, "memory");
-  for (const folder of await readdir(root)) {
-    for (const file of await readdir(join(root, folder))) {
-      const path = `${folder}/${file}`;
-      await memory.write(path, await readFile(join(root, path), "utf8"), { stamp: false, agent: "coder-1" });
-    }
+  for (const path of await listMarkdownFiles(root)) {
+    await memory.write(path, await readFile(join(root, path), "utf8"), { stamp: false, agent: "coder-1" });
   }
   return dir;
 }
