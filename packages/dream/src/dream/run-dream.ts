@@ -100,26 +100,17 @@ function emptyRecord(id: string, memoryDir: string, options: DreamOptions, provi
  * const run = await dream({ memory: "./memory", sessions: ["~/.claude/projects/my-app"] });
  * console.log(run.outputs.branch, run.outputs.ops); // "dream/drm_…", { dedup: 2, stale: 1, … }
  */
-export async function dream(options: DreamOptions): Promise<DreamRecord> {
-  if (options.instructions !== undefined && options.instructions.length > MAX_INSTRUCTIONS_CHARS) {
+export async function dream(requested: DreamOptions): Promise<DreamRecord> {
+  if (requested.instructions !== undefined && requested.instructions.length > MAX_INSTRUCTIONS_CHARS) {
     throw new ReverieError(
       "INVALID_INPUT",
-      `Instructions are ${options.instructions.length} characters; the limit is ${MAX_INSTRUCTIONS_CHARS}. Shorten them to what the dream should focus on or leave alone.`,
-      { length: options.instructions.length },
+      `Instructions are ${requested.instructions.length} characters; the limit is ${MAX_INSTRUCTIONS_CHARS}. Shorten them to what the dream should focus on or leave alone.`,
+      { length: requested.instructions.length },
     );
   }
-  const memory = await openMemory(options.memory);
-  const resumed = options.resume === undefined ? null : await readDream(memory.dir, options.resume);
-  if (resumed) {
-    if (resumed.status === "pending" || resumed.status === "running") {
-      throw new ReverieError("INVALID_INPUT", `Dream ${resumed.id} is still ${resumed.status}; it can be resumed once it has stopped.`, { id: resumed.id });
-    }
-    options = {
-      ...options,
-      sessions: options.sessions ?? resumed.inputs.sessions.map((s) => s.id),
-      ...(options.instructions === undefined && resumed.instructions !== null ? { instructions: resumed.instructions } : {}),
-    };
-  }
+  const memory = await openMemory(requested.memory);
+  const resumed = requested.resume === undefined ? null : await readDream(memory.dir, requested.resume);
+  const options = resumed ? withResumedDefaults(requested, resumed) : requested;
   const clock = options.clock ?? (() => new Date());
   const consolidator = options.consolidator ?? offlineConsolidator();
   const startedAt = clock();
@@ -304,6 +295,18 @@ function toRunError(error: unknown): { type: DreamErrorType; message: string } {
     return { type: "internal_error", message: error.message };
   }
   return { type: "internal_error", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A resumed dream reads the same sessions and instructions as the run it continues, unless told otherwise. */
+function withResumedDefaults(requested: DreamOptions, resumed: DreamRecord): DreamOptions {
+  if (resumed.status === "pending" || resumed.status === "running") {
+    throw new ReverieError("INVALID_INPUT", `Dream ${resumed.id} is still ${resumed.status}; it can be resumed once it has stopped.`, { id: resumed.id });
+  }
+  return {
+    ...requested,
+    sessions: requested.sessions ?? resumed.inputs.sessions.map((s) => s.id),
+    ...(requested.instructions === undefined && resumed.instructions !== null ? { instructions: resumed.instructions } : {}),
+  };
 }
 
 /** Reads a file of dream instructions, enforcing the 4,096-character limit with a clear message. */
