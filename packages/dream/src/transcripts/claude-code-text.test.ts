@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "@reverie/test-utils";
 import { importTranscripts, loadTranscript } from "../index.js";
 
 /** `../shared/datasets` from the repo root; absent in a fresh clone, where these tests skip. */
@@ -17,7 +17,7 @@ describe.skipIf(!hasDatasets)("real text exports and Gemini session (skipped wit
   it("imports all 70 TRAP text exports, one tool call per `● Name(` line, and skips the folder README", async () => {
     const files = (await readdir(TRAP)).filter((name) => name.endsWith(".txt")).sort();
     expect(files).toHaveLength(70);
-    const memoryDir = await mkdtemp(join(tmpdir(), "reverie-trap-"));
+    const memoryDir = await tempDir("reverie-trap-");
     const result = await importTranscripts({ memoryDir, inputs: [TRAP] });
     expect(result.ignored).toEqual([]);
     expect(result.failed).toEqual([]);
@@ -121,7 +121,7 @@ describe.skipIf(!hasDatasets)("real text exports and Gemini session (skipped wit
   });
 
   it("reports the Codex CLI rollout (not a supported format) as ignored when found in a folder", async () => {
-    const memoryDir = await mkdtemp(join(tmpdir(), "reverie-codex-"));
+    const memoryDir = await tempDir("reverie-codex-");
     const result = await importTranscripts({ memoryDir, inputs: [join(DATASETS, "codex-cli")] });
     expect(result.sessions).toEqual([]);
     const codex = join(DATASETS, "codex-cli", "simonw__claude-code-transcripts__sample_codex_session.jsonl");

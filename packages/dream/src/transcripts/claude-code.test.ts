@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "@reverie/test-utils";
 import { importTranscripts, loadTranscript, readSession } from "../index.js";
 
 /** `../shared/datasets` from the repo root; absent in a fresh clone, where these tests skip. */
@@ -45,7 +45,7 @@ describe.skipIf(!hasDatasets)("Claude Code JSONL on the real dataset files (skip
   it("imports all 17 files with tool counts equal to a raw count of the source lines", async () => {
     const files = await ccFiles();
     expect(files).toHaveLength(17);
-    const memoryDir = await mkdtemp(join(tmpdir(), "reverie-cc-"));
+    const memoryDir = await tempDir("reverie-cc-");
     const result = await importTranscripts({ memoryDir, inputs: [CC] });
     expect(result.failed).toEqual([]);
     expect(result.badLines).toEqual([]);
@@ -161,7 +161,7 @@ describe.skipIf(!hasDatasets)("Claude Code JSONL on the real dataset files (skip
   });
 
   it("re-importing the same files is a no-op: same ids, status unchanged, no extra files", async () => {
-    const memoryDir = await mkdtemp(join(tmpdir(), "reverie-cc-"));
+    const memoryDir = await tempDir("reverie-cc-");
     const first = await importTranscripts({ memoryDir, inputs: [F736, F4FEC] });
     const stored = await readFile(first.sessions[0]!.path, "utf8");
     const second = await importTranscripts({ memoryDir, inputs: [F736, F4FEC] });
@@ -173,7 +173,7 @@ describe.skipIf(!hasDatasets)("Claude Code JSONL on the real dataset files (skip
   });
 
   it("a cut-off copy fails strict with PARSE_ERROR at file:line and leaves no session file; lenient skips and reports it", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "reverie-cut-"));
+    const dir = await tempDir("reverie-cut-");
     const text = await readFile(F736, "utf8");
     const lines = text.split("\n");
     const cut = join(dir, "cut.jsonl");

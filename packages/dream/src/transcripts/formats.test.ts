@@ -1,16 +1,12 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "@reverie/test-utils";
 import { detectFormat, importTranscripts, listSessions, loadTranscript, readSession, serializeSession } from "../index.js";
 import type { Session } from "../index.js";
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "reverie-formats-"));
-}
-
 async function fixture(name: string, content: string): Promise<string> {
-  const path = join(await tempDir(), name);
+  const path = join(await tempDir("reverie-formats-"), name);
   await writeFile(path, content);
   return path;
 }
@@ -106,7 +102,7 @@ describe("claude-code (inline fixture)", () => {
   });
 
   it("a grown file keeps its id and is updated; an older copy of the same session is skipped", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-formats-");
     const memoryDir = join(dir, "memory");
     const short = join(dir, "short.jsonl");
     const long = join(dir, "long.jsonl");
@@ -325,7 +321,7 @@ describe("reverie (normalized) format", () => {
     const file = await fixture("ses_0123456789abcdef01234567.jsonl", text);
     expect(await detectFormat(file)).toBe("reverie");
     expect((await loadTranscript(file)).session).toEqual(session);
-    const memoryDir = await tempDir();
+    const memoryDir = await tempDir("reverie-formats-");
     const result = await importTranscripts({ memoryDir, inputs: [file] });
     expect(result.sessions.map((s) => [s.id, s.status])).toEqual([["ses_0123456789abcdef01234567", "created"]]);
     expect(await readFile(result.sessions[0]!.path, "utf8")).toBe(text);
@@ -340,7 +336,7 @@ describe("detection, directories and errors", () => {
       code: "INVALID_INPUT",
       data: { file, tried: ["reverie", "claude-code", "gemini-cli", "openai", "anthropic", "claude-code-text"] },
     });
-    await expect(importTranscripts({ memoryDir: await tempDir(), inputs: [file] })).rejects.toThrow(/Cannot tell the transcript format of .*data\.json\. Tried: reverie/);
+    await expect(importTranscripts({ memoryDir: await tempDir("reverie-formats-"), inputs: [file] })).rejects.toThrow(/Cannot tell the transcript format of .*data\.json\. Tried: reverie/);
   });
 
   it("refuses a JSON transcript over the size guard with a clear error", async () => {
@@ -349,7 +345,7 @@ describe("detection, directories and errors", () => {
   });
 
   it("walks directories recursively in sorted order, skipping dot-folders, other extensions and non-transcripts", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-formats-");
     await mkdir(join(dir, "b", "nested"), { recursive: true });
     await mkdir(join(dir, ".hidden"));
     const chat = JSON.stringify([{ role: "user", content: "hi" }]);
@@ -358,14 +354,14 @@ describe("detection, directories and errors", () => {
     await writeFile(join(dir, ".hidden", "c.json"), chat);
     await writeFile(join(dir, "README.md"), "# not a transcript");
     await writeFile(join(dir, "notes.txt"), "just some notes\n");
-    const memoryDir = await tempDir();
+    const memoryDir = await tempDir("reverie-formats-");
     const result = await importTranscripts({ memoryDir, inputs: [dir] });
     expect(result.sessions.map((s) => s.file)).toEqual([join(dir, "a.json"), join(dir, "b", "nested", "z.json")]);
     expect(result.ignored.map((i) => i.file)).toEqual([join(dir, "notes.txt")]);
   });
 
   it("readSession rejects malformed ids and reports unknown ones as NOT_FOUND", async () => {
-    const memoryDir = await tempDir();
+    const memoryDir = await tempDir("reverie-formats-");
     await expect(readSession(memoryDir, "../../etc/passwd")).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(readSession(memoryDir, "ses_missing")).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(await listSessions(memoryDir)).toEqual({ sessions: [], problems: [] });
@@ -373,7 +369,7 @@ describe("detection, directories and errors", () => {
 
   it("a JSON file that does not parse is a failed import in lenient mode and PARSE_ERROR in strict mode", async () => {
     const file = await fixture("broken.json", '[{"role":"user","content":"hi"},');
-    const memoryDir = await tempDir();
+    const memoryDir = await tempDir("reverie-formats-");
     await expect(importTranscripts({ memoryDir, inputs: [file], format: "anthropic", strict: true })).rejects.toMatchObject({ code: "PARSE_ERROR", data: { file } });
     const lenient = await importTranscripts({ memoryDir, inputs: [file], format: "anthropic" });
     expect(lenient.failed.map((f) => [f.file, f.code])).toEqual([[file, "PARSE_ERROR"]]);
@@ -382,7 +378,7 @@ describe("detection, directories and errors", () => {
 
   it("an aborted import rejects with CANCELED and writes nothing", async () => {
     const file = await fixture("s.jsonl", jsonl(claudeCodeLines));
-    const memoryDir = await tempDir();
+    const memoryDir = await tempDir("reverie-formats-");
     const controller = new AbortController();
     controller.abort();
     await expect(importTranscripts({ memoryDir, inputs: [file], signal: controller.signal })).rejects.toMatchObject({ code: "CANCELED" });

@@ -1,23 +1,19 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "@reverie/test-utils";
 import { importTranscripts, loadTranscript, serializeSession, serializeSessionLine } from "../index.js";
 import type { Session, SessionEvent } from "../index.js";
 import { readLines } from "./line-reader.js";
 import { isCanonicalEventLine } from "./normalized.js";
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "reverie-stream-"));
-}
-
 const MiB = 1 << 20;
 
 describe("line reader", () => {
   it("splits lines across read buffers, keeps CRLF and a missing last newline, and hashes every byte", async () => {
-    const file = join(await tempDir(), "lines.txt");
+    const file = join(await tempDir("reverie-stream-"), "lines.txt");
     // One line straddles the first 1 MiB read, one is longer than a whole read, CRLF in between, no final newline.
     const lines = ["a".repeat(MiB - 10), "straddles-the-boundary", "b".repeat(2 * MiB + 3), "crlf", "", "é✓ last"];
     const content = Buffer.from(`${lines[0]}\n${lines[1]}\n${lines[2]}\r\n${lines[3]}\r\n\n${lines[5]}`);
@@ -33,7 +29,7 @@ describe("line reader", () => {
   });
 
   it("reads an empty file as no lines, and a lone newline as one empty line", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-stream-");
     await writeFile(join(dir, "empty"), "");
     await writeFile(join(dir, "newline"), "\n");
     const collect = async (name: string) => {
@@ -79,7 +75,7 @@ describe("normalized import fast path", () => {
   });
 
   it("writes lines that are not canonical as their serialization, and canonical ones byte for byte", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-stream-");
     const lines = [
       JSON.stringify(header("ses_00000000000000000000000a")),
       '{"type":"message","turn":1,"role":"user","text":"caf\\u00e9 \\/ ok"}',
@@ -116,7 +112,7 @@ function bigSession(id: string, bytes: number): Session {
 
 describe("large sessions", () => {
   it("a normalized session past the memory bound is written byte for byte, with no temp file left", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-stream-");
     const text = serializeSession(bigSession("ses_00000000000000000000000b", 12 * MiB));
     const file = join(dir, "big.jsonl");
     await writeFile(file, text);
@@ -128,7 +124,7 @@ describe("large sessions", () => {
   });
 
   it("a Claude Code session past the memory bound gets its header first, then every event, as loadTranscript reads it", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-stream-");
     const env = { sessionId: "big-1", cwd: "/w", isSidechain: false };
     const lines: string[] = [];
     for (let i = 0; lines.length < 3000; i++) {
@@ -154,7 +150,7 @@ describe("many files at once", () => {
     ).join("\n") + "\n";
 
   it("copies of one session in one import are decided in input order, as one by one", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-stream-");
     const inputs = join(dir, "in");
     await mkdir(inputs);
     // Sorted by name: a short copy, other sessions, the grown copy, then the short copy again.
@@ -174,7 +170,7 @@ describe("many files at once", () => {
   });
 
   it("strict mode commits the files before a bad one, none after it, and leaves no temp file", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("reverie-stream-");
     const good = (i: number) => JSON.stringify([{ role: "user", content: `chat ${i}` }]);
     const files = [join(dir, "1.json"), join(dir, "2.json"), join(dir, "3.jsonl"), join(dir, "4.json"), join(dir, "5.json")];
     await writeFile(files[0]!, good(1));

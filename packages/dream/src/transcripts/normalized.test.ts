@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "@reverie/test-utils";
 import { loadSessionFile, loadTranscript, parseSessionLine, serializeSession } from "../index.js";
 import type { Session, SessionEvent, SessionHeader } from "../index.js";
 import { splitConcatenatedJson } from "./line-reader.js";
@@ -57,7 +57,7 @@ const session: fc.Arbitrary<Session> = fc
   .map(({ header, events }) => ({ header, events: events.map((event, i) => ({ ...event, turn: i + 1 }) as SessionEvent) }));
 
 async function tempFile(name: string, content: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), "reverie-prop-")), name);
+  const path = join(await tempDir("reverie-prop-"), name);
   await writeFile(path, content);
   return path;
 }
