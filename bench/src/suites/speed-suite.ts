@@ -137,7 +137,6 @@ export async function speedSuite(ctx: SuiteContext): Promise<SuiteResult> {
   rows.push(row("search_p50_ms_10k", s.searchP50, "ms", "10,000 memories, warm index, limit 10"));
   rows.push(row("cold_open_ms_10k", s.coldMs, "ms", "open + first search with a cached index"));
   rows.push(row("index_rebuild_s_10k", s.rebuildS, "s", "open + first search with no cache"));
-  await rm(bulkRoot, { recursive: true, force: true });
 
   ctx.log("speed: offline dream, 100 sessions over 2,000 memories");
   const big = dreamScenario(SEED, 2000, 100, 190);
@@ -160,7 +159,6 @@ export async function speedSuite(ctx: SuiteContext): Promise<SuiteResult> {
     if (!Number.isNaN(r.seconds)) bySessions.points.push({ x: n, y: r.seconds });
     tokensBySessions.points.push({ x: n, y: naivePromptTokens(sc) });
     rows.push(measured("speed", "dream_offline_growth_s", r.seconds, "s", { subject: `${n} sessions, 200 memories` }));
-    await rm(join(ctx.workDir, `grow-s-${n}`), { recursive: true, force: true });
   }
   series.push(bySessions, tokensBySessions);
 
@@ -184,7 +182,6 @@ export async function speedSuite(ctx: SuiteContext): Promise<SuiteResult> {
     searchByMemories.points.push({ x: sc.memories.length, y: p50 });
     rows.push(measured("speed", "dream_offline_growth_s", r.seconds, "s", { subject: `${sc.memories.length} memories, 20 sessions` }));
     rows.push(measured("speed", "search_growth_p50_ms", p50, "ms", { subject: `${sc.memories.length} memories` }));
-    await rm(dir, { recursive: true, force: true });
   }
   series.push(byMemories, searchByMemories, tokensByMemories);
   notes.push("growth: the token charts show the naive single-prompt dream (whole memory + all transcripts, 4 characters a token) that anthropic_prompt_ratio is measured against; the anthropic consolidator's own tokens are in the cost suite at one size. Timings share this 2-core machine with other work, so single runs vary (write_p50_ms has read 20–39 ms).");
