@@ -52,14 +52,17 @@ export interface SessionInfo {
 export interface ReaderContext {
   readonly file: string;
   readonly info: SessionInfo;
-  /** Adds an event; its `turn` is its position unless the source already numbered it. */
-  emit(event: DraftEvent, turn?: number): Promise<void>;
+  /**
+   * Adds an event; its `turn` is its position unless the source already numbered it. Returns a
+   * promise only when the caller must wait (the writer is spilling to disk); await it either way.
+   */
+  emit(event: DraftEvent, turn?: number): Promise<void> | undefined;
   /**
    * Adds an event that is already in its final shape (`type`, `turn`, then the rest, in that key
    * order). `line`, when given, must be exactly `JSON.stringify(event)` as UTF-8, so a writer can
-   * copy it instead of serializing the event again.
+   * copy it instead of serializing the event again. Returns a promise only when the caller must wait.
    */
-  emitEvent(event: SessionEvent, line?: Buffer): Promise<void>;
+  emitEvent(event: SessionEvent, line?: Buffer): Promise<void> | undefined;
   /** Reports a malformed line; in strict mode this throws PARSE_ERROR instead. */
   bad(line: number, reason: string): void;
   skip(): void;
@@ -75,9 +78,13 @@ export interface ReaderContext {
  */
 export type EventSink = (event: SessionEvent, line?: Buffer) => void | Promise<void>;
 
-/** A format reader over lines (streamed) or over one parsed JSON value (read whole, size-guarded). */
+/**
+ * A format reader over lines (streamed) or over one parsed JSON value (read whole, size-guarded).
+ * `line` may finish synchronously and return nothing: a line is a few hundred bytes, and a
+ * promise and an `await` for each cost more than reading most of them.
+ */
 export type TranscriptParser =
-  | { kind: "lines"; create(ctx: ReaderContext): { line(raw: RawLine): Promise<void>; end(): Promise<void> } }
+  | { kind: "lines"; create(ctx: ReaderContext): { line(raw: RawLine): Promise<void> | undefined; end(): Promise<void> } }
   | { kind: "json"; parse(value: unknown, ctx: ReaderContext): Promise<void> };
 
 /** At most this many bad lines are kept in a report; `counts.badLines` stays exact. */
@@ -110,12 +117,12 @@ export class SessionCollector implements ReaderContext {
     private readonly signal?: AbortSignal,
   ) {}
 
-  async emit(draft: DraftEvent, turn?: number): Promise<void> {
+  emit(draft: DraftEvent, turn?: number): Promise<void> | undefined {
     const { type, ...rest } = draft;
-    await this.emitEvent({ type, turn: turn ?? this.counts.events + 1, ...rest } as SessionEvent);
+    return this.emitEvent({ type, turn: turn ?? this.counts.events + 1, ...rest } as SessionEvent);
   }
 
-  async emitEvent(event: SessionEvent, line?: Buffer): Promise<void> {
+  emitEvent(event: SessionEvent, line?: Buffer): Promise<void> | undefined {
     if (this.signal?.aborted) throw canceled(this.file);
     this.counts.events += 1;
     if (event.type === "message") this.counts.messages += 1;
@@ -128,7 +135,7 @@ export class SessionCollector implements ReaderContext {
       this.firstAt ??= event.at;
       this.lastAt = event.at;
     }
-    await this.sink(event, line);
+    return this.sink(event, line) ?? undefined;
   }
 
   bad(line: number, reason: string): void {

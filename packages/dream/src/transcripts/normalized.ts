@@ -5,6 +5,7 @@ import { ReverieError } from "@reverie/core";
 import { isRecord, parseJsonLine } from "./context.js";
 import type { BadLine, DraftEvent, TranscriptParser } from "./context.js";
 import { readLines } from "./line-reader.js";
+import type { RawLine } from "./line-reader.js";
 import { TranscriptFormats } from "./types.js";
 import type { Session, SessionEvent, SessionHeader, SessionLine } from "./types.js";
 
@@ -108,33 +109,36 @@ export const normalizedParser: TranscriptParser = {
   kind: "lines",
   create(ctx) {
     let seenHeader = false;
+    /** Takes one parsed value of line `raw`; `whole` when it was the line's only value (so the line's bytes are its serialization). */
+    const take = (value: unknown, raw: RawLine, whole: boolean): Promise<void> | undefined => {
+      const reason = invalidSessionLine(value);
+      if (reason !== undefined) {
+        ctx.bad(raw.line, reason);
+        return undefined;
+      }
+      const line = value as SessionLine;
+      if (line.type === "session") {
+        if (seenHeader) ctx.bad(raw.line, "a second session header; a file holds one session");
+        else ctx.info.header = line;
+        seenHeader = true;
+        return undefined;
+      }
+      if (!seenHeader) {
+        ctx.bad(raw.line, "an event before the session header; the first line must be the header");
+        return undefined;
+      }
+      if (whole && raw.bytes !== undefined && isCanonicalEventLine(raw.bytes, line)) return ctx.emitEvent(line, raw.bytes);
+      const { turn, ...draft } = line;
+      return ctx.emit(draft as DraftEvent, turn);
+    };
     return {
-      async line(raw) {
+      line(raw) {
         const values = parseJsonLine(raw, ctx);
-        for (const value of values) {
-          const reason = invalidSessionLine(value);
-          if (reason !== undefined) {
-            ctx.bad(raw.line, reason);
-            continue;
-          }
-          const line = value as SessionLine;
-          if (line.type === "session") {
-            if (seenHeader) ctx.bad(raw.line, "a second session header; a file holds one session");
-            else ctx.info.header = line;
-            seenHeader = true;
-            continue;
-          }
-          if (!seenHeader) {
-            ctx.bad(raw.line, "an event before the session header; the first line must be the header");
-            continue;
-          }
-          if (values.length === 1 && raw.bytes !== undefined && isCanonicalEventLine(raw.bytes, line)) {
-            await ctx.emitEvent(line, raw.bytes);
-            continue;
-          }
-          const { turn, ...draft } = line;
-          await ctx.emit(draft as DraftEvent, turn);
-        }
+        if (values.length === 1) return take(values[0], raw, true);
+        if (values.length === 0) return undefined;
+        return (async () => {
+          for (const value of values) await take(value, raw, false);
+        })();
       },
       async end() {
         if (!seenHeader) ctx.bad(1, "no session header line");

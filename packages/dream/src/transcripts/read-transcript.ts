@@ -116,7 +116,10 @@ export async function readDetected(
       const reader = parser.create(collector);
       let announce = options.onHeader;
       for await (const batch of source.batches) {
-        for (const raw of batch) await reader.line(raw);
+        for (const raw of batch) {
+          const waiting = reader.line(raw);
+          if (waiting !== undefined) await waiting;
+        }
         if (announce !== undefined && collector.info.header !== undefined) {
           announce(collector.info.header);
           announce = undefined;
