@@ -107,6 +107,52 @@ describe("memory tool commands", () => {
   });
 });
 
+describe("folder rename and delete", () => {
+  /** Files, index, refs and every folder outside .git: what a refused command must leave as it was. */
+  function snapshot(): string {
+    const folders = spawnSync("find", [".", "-path", "./.git", "-prune", "-o", "-type", "d", "-print"], { cwd: dir, encoding: "utf8" }).stdout;
+    return [git(dir, "status", "--porcelain", "--untracked-files=all"), git(dir, "rev-parse", "HEAD"), git(dir, "ls-files", "-s"), folders.split("\n").sort().join("\n")].join("\n");
+  }
+
+  beforeEach(async () => {
+    for (const name of ["team/a.md", "team/b.md", "team/sub/c.md"]) await tool.create({ command: "create", path: `/memories/${name}`, file_text: `${name}\n` });
+  });
+
+  it("moves or removes a whole folder in one commit", async () => {
+    const head = git(dir, "rev-parse", "HEAD").trim();
+    await tool.rename({ command: "rename", old_path: "/memories/team", new_path: "/memories/crew/2026" });
+    expect(git(dir, "rev-list", "--count", `${head}..HEAD`).trim()).toBe("1");
+    expect(git(dir, "log", "-1", "--format=%s|%(trailers:key=Memory-Op,valueonly)", "-M", "--name-status").trim().split("\n").filter(Boolean)).toEqual([
+      "memory: rename team/ (3 files) -> crew/2026/ (3 files)|rename",
+      "R100\tteam/a.md\tcrew/2026/a.md",
+      "R100\tteam/b.md\tcrew/2026/b.md",
+      "R100\tteam/sub/c.md\tcrew/2026/sub/c.md",
+    ]);
+    expect(await readFile(join(dir, "crew/2026/sub/c.md"), "utf8")).toBe("team/sub/c.md\n");
+    await tool.delete({ command: "delete", path: "/memories/crew" });
+    expect(git(dir, "log", "-1", "--format=%s", "--name-status").trim().split("\n").filter(Boolean)).toEqual([
+      "memory: delete crew/2026/ (3 files)",
+      "D\tcrew/2026/a.md",
+      "D\tcrew/2026/b.md",
+      "D\tcrew/2026/sub/c.md",
+    ]);
+    expect((await memory.list()).map((e) => e.path)).toEqual(["README.md"]);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+
+  it("changes nothing, files or folders, when a hook refuses the commit", async () => {
+    await writeFile(join(dir, ".git/hooks/pre-commit"), "#!/bin/sh\necho 'policy says no' >&2\nexit 1\n", { mode: 0o755 });
+    const before = snapshot();
+    await expect(tool.rename({ command: "rename", old_path: "/memories/team", new_path: "/memories/crew/2026" })).rejects.toMatchObject({ code: "GIT_FAILED" });
+    expect(snapshot()).toBe(before);
+    await expect(tool.delete({ command: "delete", path: "/memories/team" })).rejects.toMatchObject({ code: "GIT_FAILED" });
+    expect(snapshot()).toBe(before);
+    await expect(tool.create({ command: "create", path: "/memories/new/deep/x.md", file_text: "x\n" })).rejects.toMatchObject({ code: "GIT_FAILED" });
+    expect(snapshot()).toBe(before);
+    for (const name of ["team/a.md", "team/b.md", "team/sub/c.md"]) expect(await readFile(join(dir, name), "utf8")).toBe(`${name}\n`);
+  });
+});
+
 describe("memory tool errors use the documented text and stable codes", () => {
   beforeEach(async () => {
     await tool.create({ command: "create", path: "/memories/notes.md", file_text: "alpha\nbeta\nalpha\n" });

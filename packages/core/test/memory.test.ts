@@ -202,6 +202,30 @@ describe("remove and rename", () => {
     await expect(memory.remove("a.md", { expectHash: contentHash("stale") })).rejects.toMatchObject({ code: "CONFLICT" });
     expect(snapshot(dir)).toBe(before);
   });
+
+  it("removeMany and renameMany change several files in one commit, or nothing", async () => {
+    for (const name of ["x/a.md", "x/b.md", "y.md"]) await memory.write(name, `${name}\n`, { stamp: false });
+    const before = snapshot(dir);
+    await expect(memory.removeMany(["x/a.md", "missing.md"])).rejects.toMatchObject({ code: "NOT_FOUND", data: { path: "missing.md" } });
+    await expect(memory.renameMany([{ from: "x/a.md", to: "z.md" }, { from: "x/b.md", to: "z.md" }])).rejects.toMatchObject({ code: "INVALID_PATH", message: "Two files would move to z.md." });
+    await expect(memory.renameMany([{ from: "x/a.md", to: "w/a.md" }, { from: "x/b.md", to: "y.md" }])).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(snapshot(dir)).toBe(before);
+    expect(await memory.removeMany([])).toEqual([]);
+
+    const moved = await memory.renameMany([{ from: "x/a.md", to: "w/a.md" }, { from: "x/b.md", to: "w/b.md" }], { agent: "coder-1" });
+    expect(moved.map((m) => [m.from, m.to, m.commit])).toEqual([["x/a.md", "w/a.md", moved[0]!.commit], ["x/b.md", "w/b.md", moved[0]!.commit]]);
+    const removed = await memory.removeMany(["w/a.md", "y.md"], { agent: "coder-1" });
+    expect(removed.map((r) => r.path)).toEqual(["w/a.md", "y.md"]);
+    expect(git(dir, "log", "--format=%s|%an", "-2").trim().split("\n")).toEqual(["memory: delete 2 files|coder-1", "memory: rename x/ (2 files) -> w/ (2 files)|coder-1"]);
+    expect((await memory.list()).map((e) => e.path)).toEqual(["README.md", "w/b.md"]);
+  });
+
+  it("removes the folders it made when a hook refuses a new file's commit", async () => {
+    await writeFile(join(dir, ".git/hooks/pre-commit"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    await mkdir(join(dir, "kept"));
+    await expect(memory.write("kept/new/deeper/x.md", "x\n")).rejects.toMatchObject({ code: "GIT_FAILED" });
+    expect(spawnSync("find", ["kept"], { cwd: dir, encoding: "utf8" }).stdout).toBe("kept\n");
+  });
 });
 
 describe("history", () => {

@@ -60,6 +60,12 @@ describe("read_write mounts", () => {
     const [latest] = await memory.history("org/policies/review.md");
     expect(latest).toMatchObject({ op: "create", session: "ses_9", paths: [{ status: "A", path: "org/policies/review.md" }] });
     await expect(memory.rename("org/policies/review.md", "review.md")).rejects.toMatchObject({ code: "INVALID_PATH" });
+    await memory.write("local.md", "x\n");
+    await expect(memory.removeMany(["local.md", "org/policies/review.md"])).rejects.toMatchObject({
+      code: "INVALID_PATH",
+      message: expect.stringContaining("Cannot delete local.md and org/policies/review.md in one step: they are in different mounts"),
+    });
+    expect(await memory.exists("local.md")).toBe(true);
   });
 });
 

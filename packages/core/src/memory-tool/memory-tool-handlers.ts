@@ -231,7 +231,10 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
       const files = await filesUnder(rel);
       if (files.length === 0) throw notFound(path, false);
       assertWritable(files.map((f) => f.path));
-      for (const file of files) await memory.remove(file.path, who);
+      await memory.removeMany(
+        files.map((f) => f.path),
+        who,
+      );
       return `Successfully deleted ${path}`;
     },
 
@@ -251,7 +254,10 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
         throw new ReverieError("ALREADY_EXISTS", `The destination ${new_path} already exists`, { old_path, new_path });
       }
       assertWritable(moves.flat());
-      for (const [source, target] of moves) await memory.rename(source, target, who);
+      await memory.renameMany(
+        moves.map(([from, to]) => ({ from, to })),
+        who,
+      );
       return `Successfully renamed ${old_path} to ${new_path}`;
     },
   };

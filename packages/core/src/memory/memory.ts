@@ -1,5 +1,5 @@
-import { readFile, realpath, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, realpath, rm, rmdir, stat } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
 import { loadConfig, type MemoryConfig } from "../config.js";
 import { ReverieError, truncateForMessage } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -109,7 +109,11 @@ export interface Memory {
   exists(path: string): Promise<boolean>;
   write(path: string, content: string, options?: WriteOptions): Promise<WriteResult>;
   remove(path: string, options?: MutationOptions): Promise<RemoveResult>;
+  /** Removes several files of one scope in one commit: all of them, or (on any error) none. */
+  removeMany(paths: readonly string[], options?: Attribution): Promise<RemoveResult[]>;
   rename(from: string, to: string, options?: MutationOptions): Promise<RenameResult>;
+  /** Moves several files of one scope in one commit (a folder rename): all of them, or (on any error) none. */
+  renameMany(moves: ReadonlyArray<{ from: string; to: string }>, options?: Attribution): Promise<RenameResult[]>;
   list(prefix?: string): Promise<MemoryEntry[]>;
   history(path?: string, options?: { limit?: number }): Promise<HistoryEntry[]>;
   /**
@@ -239,28 +243,92 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
 
   /**
    * Commits `rels` in the scope; if the commit fails (a hook refuses it, git breaks), the
-   * files are put back as they were so a failed command leaves the folder unchanged.
+   * files are put back as they were, and folders made for new files are removed, so a failed
+   * command leaves the folder unchanged.
    */
-  async function commitOrRestore(
-    scope: Scope,
-    restore: Array<{ abs: string; bytes: Uint8Array | null }>,
-    rels: string[],
-    subject: string,
-    op: string,
-    who: Attribution,
-    added: string[],
-  ): Promise<string> {
+  async function commitOrRestore(scope: Scope, restore: Restore[], rels: string[], subject: string, op: string, who: Attribution, added: string[]): Promise<string> {
     const scopeRepo = scope.repo!;
     try {
       return await scopeRepo.commitPaths(rels, { subject, trailers: trailers(op, who) }, who.agent ? agentIdentity(who.agent) : undefined, added);
     } catch (error) {
-      for (const file of restore) {
-        if (file.bytes === null) await rm(file.abs, { force: true });
-        else await writeFileAtomic(file.abs, file.bytes);
-      }
+      await undo(restore);
       await scopeRepo.unstage(rels).catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Reads every target (which must exist), checking `expectHash` for a single one. */
+  async function readAll(targets: Resolved[], expectHash: string | null | undefined): Promise<Uint8Array[]> {
+    const all: Uint8Array[] = [];
+    for (const target of targets) {
+      const bytes = await readBytes(target);
+      if (bytes === null && expectHash === undefined) throw notFound(target.path);
+      checkExpected(target.path, expectHash, bytes === null ? null : contentHash(bytes));
+      if (bytes === null) throw notFound(target.path);
+      all.push(bytes);
+    }
+    return all;
+  }
+
+  /** Deletes `targets` (all in `scope`) in one commit. */
+  async function removeFiles(scope: Scope, targets: Resolved[], call: MutationOptions): Promise<RemoveResult[]> {
+    const who = attribution(call);
+    return locked(scope, async () => {
+      const bytes = await readAll(targets, call.expectHash);
+      const restore = targets.map((t, i): Restore => ({ abs: t.abs, bytes: bytes[i]!, madeFolder: null }));
+      try {
+        for (const target of targets) await rm(target.abs);
+      } catch (error) {
+        await undo(restore);
+        throw error;
+      }
+      const rels = targets.map((t) => t.rel);
+      const commit = await commitOrRestore(scope, restore, rels, `memory: delete ${describePaths(rels)}`, "delete", who, []);
+      await reindex(scope, targets.map((t) => t.path));
+      return targets.map((t, i) => ({ path: t.path, previousSha256: contentHash(bytes[i]!), commit }));
+    });
+  }
+
+  /** Moves each `from` to its `to` (all in `scope`, destinations new) in one commit. */
+  async function moveFiles(scope: Scope, moves: Array<{ from: Resolved; to: Resolved }>, call: MutationOptions): Promise<RenameResult[]> {
+    const who = attribution(call);
+    const destinations = new Set<string>();
+    for (const { from, to } of moves) {
+      if (from.abs === to.abs) throw new ReverieError("INVALID_PATH", `${from.path} and ${to.path} are the same file.`, { from: from.path, to: to.path });
+      if (destinations.has(to.abs)) throw new ReverieError("INVALID_PATH", `Two files would move to ${to.path}.`, { to: to.path });
+      destinations.add(to.abs);
+    }
+    return locked(scope, async () => {
+      const bytes = await readAll(
+        moves.map((m) => m.from),
+        call.expectHash,
+      );
+      for (const { from, to } of moves) {
+        await assertContained(to);
+        if ((await readBytes(to)) !== null) {
+          throw new ReverieError("ALREADY_EXISTS", `Cannot move ${from.path}: ${to.path} already exists. Remove it first or choose another name.`, { from: from.path, to: to.path });
+        }
+      }
+      const restore: Restore[] = [];
+      try {
+        for (const [i, { from, to }] of moves.entries()) {
+          restore.push({ abs: to.abs, bytes: null, madeFolder: await missingFolder(dirname(to.abs), scope.dir) }, { abs: from.abs, bytes: bytes[i]!, madeFolder: null });
+          await writeFileAtomic(to.abs, bytes[i]!);
+          await rm(from.abs);
+        }
+      } catch (error) {
+        await undo(restore);
+        throw error;
+      }
+      const rels = moves.flatMap(({ from, to }) => [from.rel, to.rel]);
+      const subject =
+        moves.length === 1
+          ? `memory: rename ${moves[0]!.from.rel} -> ${moves[0]!.to.rel}`
+          : `memory: rename ${describePaths(moves.map((m) => m.from.rel))} -> ${describePaths(moves.map((m) => m.to.rel))}`;
+      const commit = await commitOrRestore(scope, restore, rels, subject, "rename", who, moves.map((m) => m.to.rel));
+      await reindex(scope, moves.flatMap(({ from, to }) => [from.path, to.path]));
+      return moves.map(({ from, to }, i) => ({ from: from.path, to: to.path, sha256: contentHash(bytes[i]!), commit }));
+    });
   }
 
   let indexes: Promise<Map<Scope, SearchIndex>> | null = null;
@@ -315,8 +383,10 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         const sha256 = contentHash(text);
         if (sha256 === currentHash) return { path: target.path, op: "unchanged", sha256, previousSha256: currentHash, commit: null };
         const op = bytes === null ? "create" : "update";
+        const madeFolder = bytes === null ? await missingFolder(dirname(target.abs), target.scope.dir) : null;
         await writeFileAtomic(target.abs, text);
-        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: ${op} ${target.rel}`, op, who, bytes === null ? [target.rel] : []);
+        const restore = [{ abs: target.abs, bytes, madeFolder }];
+        const commit = await commitOrRestore(target.scope, restore, [target.rel], `memory: ${op} ${target.rel}`, op, who, bytes === null ? [target.rel] : []);
         await reindex(target.scope, [target.path]);
         return { path: target.path, op, sha256, previousSha256: currentHash, commit };
       });
@@ -325,18 +395,14 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     async remove(path, call = {}) {
       const target = resolve(path);
       assertWritable(target);
-      const who = attribution(call);
-      return locked(target.scope, async () => {
-        const bytes = await readBytes(target);
-        if (bytes === null && call.expectHash === undefined) throw notFound(target.path);
-        const currentHash = bytes === null ? null : contentHash(bytes);
-        checkExpected(target.path, call.expectHash, currentHash);
-        if (bytes === null || currentHash === null) throw notFound(target.path);
-        await rm(target.abs);
-        const commit = await commitOrRestore(target.scope, [{ abs: target.abs, bytes }], [target.rel], `memory: delete ${target.rel}`, "delete", who, []);
-        await reindex(target.scope, [target.path]);
-        return { path: target.path, previousSha256: currentHash, commit };
-      });
+      return (await removeFiles(target.scope, [target], call))[0]!;
+    },
+
+    async removeMany(paths, call = {}) {
+      const targets = paths.map((path) => resolve(path));
+      targets.forEach((target) => assertWritable(target));
+      if (targets.length === 0) return [];
+      return removeFiles(oneScope(targets, "delete"), targets, call);
     },
 
     async rename(fromPath, toPath, call = {}) {
@@ -344,44 +410,24 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const to = resolve(toPath, "destination path");
       assertWritable(from);
       assertWritable(to);
-      if (from.scope !== to.scope) {
-        throw new ReverieError(
-          "INVALID_PATH",
-          `Cannot move ${from.path} to ${to.path}: they are in different mounts, which are different git repositories. Copy it with write, then rm the original.`,
-          { from: from.path, to: to.path },
-        );
+      return (await moveFiles(oneScope([from, to], "move"), [{ from, to }], call))[0]!;
+    },
+
+    async renameMany(moves, call = {}) {
+      const resolved = moves.map((move) => ({ from: resolve(move.from, "source path"), to: resolve(move.to, "destination path") }));
+      for (const { from, to } of resolved) {
+        assertWritable(from);
+        assertWritable(to);
       }
-      const who = attribution(call);
-      return locked(from.scope, async () => {
-        const bytes = await readBytes(from);
-        if (bytes === null) throw notFound(from.path);
-        const currentHash = contentHash(bytes);
-        checkExpected(from.path, call.expectHash, currentHash);
-        if (from.abs === to.abs) throw new ReverieError("INVALID_PATH", `${from.path} and ${to.path} are the same file.`, { from: from.path, to: to.path });
-        await assertContained(to);
-        if ((await readBytes(to)) !== null) {
-          throw new ReverieError("ALREADY_EXISTS", `Cannot move ${from.path}: ${to.path} already exists. Remove it first or choose another name.`, {
-            from: from.path,
-            to: to.path,
-          });
-        }
-        await writeFileAtomic(to.abs, bytes);
-        await rm(from.abs);
-        const commit = await commitOrRestore(
-          from.scope,
-          [
-            { abs: from.abs, bytes },
-            { abs: to.abs, bytes: null },
-          ],
-          [from.rel, to.rel],
-          `memory: rename ${from.rel} -> ${to.rel}`,
-          "rename",
-          who,
-          [to.rel],
-        );
-        await reindex(from.scope, [from.path, to.path]);
-        return { from: from.path, to: to.path, sha256: currentHash, commit };
-      });
+      if (resolved.length === 0) return [];
+      return moveFiles(
+        oneScope(
+          resolved.flatMap((m) => [m.from, m.to]),
+          "move",
+        ),
+        resolved,
+        call,
+      );
     },
 
     async list(prefix) {
@@ -449,6 +495,72 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
   };
   return memory;
+}
+
+/** A file to put back if a mutation fails: its old bytes, or `null` with the folder made for it (if any) to remove. */
+interface Restore {
+  abs: string;
+  bytes: Uint8Array | null;
+  /** The outermost folder that did not exist before the file was written. */
+  madeFolder: string | null;
+}
+
+/**
+ * Puts files back as they were before a failed mutation, folders made for new ones included —
+ * last change first, so a folder made early is empty by the time its turn comes.
+ */
+async function undo(restore: readonly Restore[]): Promise<void> {
+  for (const file of [...restore].reverse()) {
+    if (file.bytes !== null) {
+      await writeFileAtomic(file.abs, file.bytes);
+      continue;
+    }
+    await rm(file.abs, { force: true });
+    if (file.madeFolder === null) continue;
+    // Innermost first, and only while empty: another new file may share a made folder.
+    for (let folder = dirname(file.abs); ; folder = dirname(folder)) {
+      if (!(await rmdir(folder).then(() => true, () => false)) || folder === file.madeFolder) break;
+    }
+  }
+}
+
+/** The outermost missing folder on the way from `root` (which exists) down to `folder`, or `null` if `folder` exists. */
+async function missingFolder(folder: string, root: string): Promise<string | null> {
+  let missing: string | null = null;
+  for (let at = folder; at !== root && at.startsWith(`${root}${sep}`); at = dirname(at)) {
+    if (await stat(at).then(() => true, () => false)) break;
+    missing = at;
+  }
+  return missing;
+}
+
+/** The one scope of all `targets`: a commit is made in one repository. */
+function oneScope(targets: readonly Resolved[], verb: "delete" | "move"): Scope {
+  const first = targets[0]!;
+  const other = targets.find((t) => t.scope !== first.scope);
+  if (other === undefined) return first.scope;
+  const data = { paths: [first.path, other.path] };
+  if (verb === "move" && targets.length === 2) {
+    throw new ReverieError("INVALID_PATH", `Cannot move ${first.path} to ${other.path}: they are in different mounts, which are different git repositories. Copy it with write, then rm the original.`, { from: first.path, to: other.path });
+  }
+  throw new ReverieError(
+    "INVALID_PATH",
+    `Cannot ${verb} ${first.path} and ${other.path} in one step: they are in different mounts, which are different git repositories, and one commit cannot span them. ${verb === "delete" ? "Delete" : "Move"} each mount's files separately.`,
+    data,
+  );
+}
+
+/** A commit subject's name for files: the one path, or their common folder and how many. */
+function describePaths(rels: readonly string[]): string {
+  if (rels.length === 1) return rels[0]!;
+  let common = rels[0]!.split("/").slice(0, -1);
+  for (const rel of rels) {
+    const parts = rel.split("/").slice(0, -1);
+    let n = 0;
+    while (n < common.length && n < parts.length && common[n] === parts[n]) n++;
+    common = common.slice(0, n);
+  }
+  return common.length === 0 ? `${rels.length} files` : `${common.join("/")}/ (${rels.length} files)`;
 }
 
 /**
