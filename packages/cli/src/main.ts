@@ -211,6 +211,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       // Commander has printed its message (unknown option, missing argument, --help).
       if (error.exitCode === 0) return EXIT.ok;
       stderr.write("Run 'reverie --help' for usage.\n");
+      // Scripts reading --json get the usage error on stdout like every other error.
+      if (argv.includes("--json")) {
+        const usage = new ReverieError("INVALID_INPUT", `${error.message.replace(/^error: /, "")}. Run 'reverie --help' for usage.`, { usage: error.code });
+        stdout.write(`${JSON.stringify({ error: usage.toJSON() }, null, 2)}\n`);
+      }
       return EXIT.user;
     }
     return report(error, stderr, argv.includes("--json") ? stdout : null, env.REVERIE_DEBUG === "1");

@@ -97,6 +97,15 @@ describe("exit codes and messages", () => {
     expect(option.stderr).toContain("error: unknown option '--jsn'\n(Did you mean --json?)");
   });
 
+  it("reports usage errors as JSON on stdout under --json", () => {
+    const run = reverie(["ls", "--json", "--bogus", "--dir", dir]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { code: "INVALID_INPUT", message: "unknown option '--bogus'. Run 'reverie --help' for usage.", data: { usage: "commander.unknownOption" } },
+    });
+    expect(JSON.parse(reverie(["read", "--json", "--dir", dir]).stdout)).toMatchObject({ error: { code: "INVALID_INPUT", data: { usage: "commander.missingArgument" } } });
+  });
+
   it("prints its version", () => {
     expect(reverie(["--version"])).toMatchObject({ code: 0, stdout: "0.1.0\n" });
   });
