@@ -79,6 +79,17 @@ describe("an offline dream over the sample", () => {
     expect(stored).toEqual(JSON.parse(JSON.stringify(run)));
   });
 
+  it("takes an open memory as well as a folder, with the same result", async () => {
+    const memory = await openMemory(dir);
+    const fromObject = await dream({ memory, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
+    const fromFolder = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
+    expect(fromObject.inputs.memory_dir).toBe(fromFolder.inputs.memory_dir);
+    expect(fromObject.operations.map((op) => [op.kind, op.paths])).toEqual(fromFolder.operations.map((op) => [op.kind, op.paths]));
+    // Contents name their dream's id, so the two branches are compared by what they change.
+    const changes = (run: typeof fromObject) => git(dir, "diff", "--name-status", run.inputs.base_commit!, run.outputs.branch!);
+    expect(changes(fromObject)).toBe(changes(fromFolder));
+  });
+
   it("adopts into a memory that says each true thing once, with the latest value and nothing injected", async () => {
     const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
     await adoptDream(dir, run.id);

@@ -32,7 +32,7 @@ export async function run(ctx: CommandContext, flags: DreamFlags): Promise<numbe
   let record: DreamRecord;
   try {
     record = await dream({
-      memory: memory.dir,
+      memory,
       ...(flags.resume ? { resume: flags.resume } : {}),
       ...(flags.sessions ? { sessions: flags.sessions } : {}),
       consolidator: consolidator.consolidator,

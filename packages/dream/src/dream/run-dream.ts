@@ -28,8 +28,8 @@ export interface DreamProgress {
 }
 
 export interface DreamOptions {
-  /** The memory folder. */
-  memory: string;
+  /** The memory folder, or a memory already open (e.g. the one an agent writes through), which is used as it is. */
+  memory: string | Memory;
   /** Transcript files, folders (searched recursively) and imported session ids; none means every imported session. */
   sessions?: string[];
   /** Who consolidates. @default offlineConsolidator() */
@@ -108,7 +108,7 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
       { length: requested.instructions.length },
     );
   }
-  const memory = await openMemory(requested.memory);
+  const memory = typeof requested.memory === "string" ? await openMemory(requested.memory) : requested.memory;
   const resumed = requested.resume === undefined ? null : await readDream(memory.dir, requested.resume);
   const options = resumed ? withResumedDefaults(requested, resumed) : requested;
   const clock = options.clock ?? (() => new Date());
