@@ -231,10 +231,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
       const files = await filesUnder(rel);
       if (files.length === 0) throw notFound(path, false);
       assertWritable(files.map((f) => f.path));
-      await memory.removeMany(
-        files.map((f) => f.path),
-        who,
-      );
+      await memory.removeMany(files.map((f) => f.path), who);
       return `Successfully deleted ${path}`;
     },
 
@@ -254,10 +251,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
         throw new ReverieError("ALREADY_EXISTS", `The destination ${new_path} already exists`, { old_path, new_path });
       }
       assertWritable(moves.flat());
-      await memory.renameMany(
-        moves.map(([from, to]) => ({ from, to })),
-        who,
-      );
+      await memory.renameMany(moves.map(([from, to]) => ({ from, to })), who);
       return `Successfully renamed ${old_path} to ${new_path}`;
     },
   };

@@ -299,10 +299,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       destinations.add(to.abs);
     }
     return locked(scope, async () => {
-      const bytes = await readAll(
-        moves.map((m) => m.from),
-        call.expectHash,
-      );
+      const bytes = await readAll(moves.map((m) => m.from), call.expectHash);
       for (const { from, to } of moves) {
         await assertContained(to);
         if ((await readBytes(to)) !== null) {
@@ -420,14 +417,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         assertWritable(to);
       }
       if (resolved.length === 0) return [];
-      return moveFiles(
-        oneScope(
-          resolved.flatMap((m) => [m.from, m.to]),
-          "move",
-        ),
-        resolved,
-        call,
-      );
+      return moveFiles(oneScope(resolved.flatMap((m) => [m.from, m.to]), "move"), resolved, call);
     },
 
     async list(prefix) {
