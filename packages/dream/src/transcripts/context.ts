@@ -1,6 +1,7 @@
 import { ReverieError } from "@reverie/core";
 import { canceled, splitConcatenatedJson } from "./line-reader.js";
 import type { RawLine } from "./line-reader.js";
+import type { ScannedEvent } from "./scan-event.js";
 import type { SessionEvent, SessionHeader, SessionOutcome } from "./types.js";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -63,6 +64,13 @@ export interface ReaderContext {
    * copy it instead of serializing the event again. Returns a promise only when the caller must wait.
    */
   emitEvent(event: SessionEvent, line?: Buffer): Promise<void> | undefined;
+  /**
+   * Whether the consumer takes events as lines alone (see `emitLine`), so a reader of the
+   * normalized format may check a line without parsing it into an event.
+   */
+  readonly takesLines: boolean;
+  /** Adds an event known by its exact serialization, checked by `scanSessionEvent`; only when `takesLines`. */
+  emitLine(line: Buffer, event: ScannedEvent): Promise<void> | undefined;
   /** Reports a malformed line; in strict mode this throws PARSE_ERROR instead. */
   bad(line: number, reason: string): void;
   skip(): void;
@@ -77,6 +85,9 @@ export interface ReaderContext {
  * settles (it shares a reused read buffer).
  */
 export type EventSink = (event: SessionEvent, line?: Buffer) => void | Promise<void>;
+
+/** Where a collector hands events known only as their exact serialization (valid as for {@link EventSink}). */
+export type LineSink = (line: Buffer) => void | Promise<void>;
 
 /**
  * A format reader over lines (streamed) or over one parsed JSON value (read whole, size-guarded).
@@ -115,7 +126,12 @@ export class SessionCollector implements ReaderContext {
     private readonly strict: boolean,
     private readonly sink: EventSink,
     private readonly signal?: AbortSignal,
+    private readonly lineSink?: LineSink,
   ) {}
+
+  get takesLines(): boolean {
+    return this.lineSink !== undefined;
+  }
 
   emit(draft: DraftEvent, turn?: number): Promise<void> | undefined {
     const { type, ...rest } = draft;
@@ -124,18 +140,29 @@ export class SessionCollector implements ReaderContext {
 
   emitEvent(event: SessionEvent, line?: Buffer): Promise<void> | undefined {
     if (this.signal?.aborted) throw canceled(this.file);
-    this.counts.events += 1;
-    if (event.type === "message") this.counts.messages += 1;
-    else if (event.type === "tool_use") this.counts.toolCalls += 1;
-    else if (event.type === "tool_result") {
-      if (event.is_error) this.counts.toolErrors += 1;
-      this.lastToolResultError = event.is_error;
-    }
+    this.count(event.type, event.type === "tool_result" && event.is_error);
     if (event.at !== undefined) {
       this.firstAt ??= event.at;
       this.lastAt = event.at;
     }
     return this.sink(event, line) ?? undefined;
+  }
+
+  emitLine(line: Buffer, event: ScannedEvent): Promise<void> | undefined {
+    if (this.signal?.aborted) throw canceled(this.file);
+    if (this.lineSink === undefined) throw new ReverieError("INTERNAL", `emitLine without a line sink, reading ${this.file}`);
+    this.count(event.type, event.isError);
+    return this.lineSink(line) ?? undefined;
+  }
+
+  private count(type: SessionEvent["type"], isError: boolean): void {
+    this.counts.events += 1;
+    if (type === "message") this.counts.messages += 1;
+    else if (type === "tool_use") this.counts.toolCalls += 1;
+    else if (type === "tool_result") {
+      if (isError) this.counts.toolErrors += 1;
+      this.lastToolResultError = isError;
+    }
   }
 
   bad(line: number, reason: string): void {

@@ -224,6 +224,7 @@ async function readStep(entry: { file: string; explicit: boolean }, dir: string,
       {
         ...options,
         onEvent: (event, line) => spool.add(line ?? serializeSessionLine(event)),
+        onLine: (line) => spool.add(line),
         onHeader: (header) => spool.knowHeader(header),
       },
       opened.opened,

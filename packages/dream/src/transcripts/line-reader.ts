@@ -2,15 +2,16 @@ import { createHash } from "node:crypto";
 import { closeSync, openSync, read, readSync } from "node:fs";
 import { ReverieError } from "@reverie/core";
 
-/** One line of a text file: its 1-based number and its text without the line break. */
+/**
+ * One line of a text file: its 1-based number and its text without the line break. A line read
+ * from a file shares the reader's buffer: read `text` and `bytes` before asking for the next
+ * batch (`text` is decoded on first use, so a line nobody reads as text costs no decoding).
+ */
 export interface RawLine {
-  line: number;
-  text: string;
-  /**
-   * The line's bytes without the line break (shares memory with the read buffer, so keeping it
-   * keeps that buffer alive).
-   */
-  bytes?: Buffer;
+  readonly line: number;
+  readonly text: string;
+  /** The line's bytes without the line break. */
+  readonly bytes?: Buffer;
 }
 
 /** A streaming line source that hashes the bytes it reads. */
@@ -202,8 +203,20 @@ function readAsync(fd: number, buffer: Buffer): Promise<number> {
 
 function rawLine(line: number, bytes: Buffer): RawLine {
   const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-  const body = end === bytes.length ? bytes : bytes.subarray(0, end);
-  return { line, text: body.toString("utf8"), bytes: body };
+  return new BufferLine(line, end === bytes.length ? bytes : bytes.subarray(0, end));
+}
+
+class BufferLine implements RawLine {
+  private decoded: string | undefined;
+
+  constructor(
+    readonly line: number,
+    readonly bytes: Buffer,
+  ) {}
+
+  get text(): string {
+    return (this.decoded ??= this.bytes.toString("utf8"));
+  }
 }
 
 /** The error raised when an AbortSignal stops an import. */

@@ -1,9 +1,9 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
-import { loadSessionFile, loadTranscript, parseSessionLine, serializeSession } from "../index.js";
+import { importTranscripts, loadSessionFile, loadTranscript, parseSessionLine, serializeSession } from "../index.js";
 import type { Session, SessionEvent, SessionHeader } from "../index.js";
 import { splitConcatenatedJson } from "./line-reader.js";
 
@@ -75,12 +75,19 @@ describe("normalized sessions (property)", () => {
 
   it("a written session file loads back unchanged, through loadSessionFile and through the importer", async () => {
     await fc.assert(
-      fc.asyncProperty(session, async (s) => {
-        const file = await tempFile(`${s.header.id}.jsonl`, serializeSession(s));
+      fc.asyncProperty(session, fc.boolean(), async (s, writerOrder) => {
+        // Lines as the writer orders keys (`type`, `turn` first: checked without parsing), or with `turn` last (parsed).
+        const events = writerOrder ? s.events.map(({ type, turn, ...rest }) => ({ type, turn, ...rest }) as SessionEvent) : s.events;
+        const file = await tempFile(`${s.header.id}.jsonl`, serializeSession({ header: s.header, events }));
         expect(await loadSessionFile(file)).toEqual(s);
-        expect((await loadTranscript(file, { format: "reverie", strict: true })).session).toEqual(s);
+        const loaded = await loadTranscript(file, { format: "reverie", strict: true });
+        expect(loaded.session).toEqual(s);
+        const imported = await importTranscripts({ memoryDir: await tempDir("reverie-prop-"), inputs: [file], strict: true });
+        const written = serializeSession({ header: s.header, events: s.events.map(({ type, turn, ...rest }) => ({ type, turn, ...rest }) as SessionEvent) });
+        expect(await readFile(imported.sessions[0]!.path, "utf8")).toBe(written);
+        expect(imported.sessions[0]!.counts).toEqual(loaded.report.counts);
       }),
-      { numRuns: 50 },
+      { numRuns: 100 },
     );
   });
 

@@ -6,6 +6,7 @@ import { isRecord, parseJsonLine } from "./context.js";
 import type { BadLine, DraftEvent, TranscriptParser } from "./context.js";
 import { readLines } from "./line-reader.js";
 import type { RawLine } from "./line-reader.js";
+import { scanSessionEvent } from "./scan-event.js";
 import { TranscriptFormats } from "./types.js";
 import type { Session, SessionEvent, SessionHeader, SessionLine } from "./types.js";
 
@@ -133,6 +134,14 @@ export const normalizedParser: TranscriptParser = {
     };
     return {
       line(raw) {
+        // Most lines of a normalized file are canonical event lines: checked in one pass, never parsed.
+        if (seenHeader && ctx.takesLines && raw.bytes !== undefined) {
+          const scanned = scanSessionEvent(raw.bytes);
+          if (scanned !== undefined) {
+            ctx.countLine();
+            return ctx.emitLine(raw.bytes, scanned);
+          }
+        }
         const values = parseJsonLine(raw, ctx);
         if (values.length === 1) return take(values[0], raw, true);
         if (values.length === 0) return undefined;

@@ -5,7 +5,7 @@ import { anthropicMessagesParser } from "./anthropic-messages.js";
 import { claudeCodeTextParser } from "./claude-code-text.js";
 import { claudeCodeParser } from "./claude-code.js";
 import { SessionCollector } from "./context.js";
-import type { BadLine, EventSink, TranscriptCounts, TranscriptParser } from "./context.js";
+import type { BadLine, EventSink, LineSink, TranscriptCounts, TranscriptParser } from "./context.js";
 import { detectHead, notFound, readJson } from "./detect.js";
 import type { Detection } from "./detect.js";
 import { geminiCliParser } from "./gemini-cli.js";
@@ -90,6 +90,12 @@ export async function readTranscript(
     onEvent: EventSink;
     /** Called once, early, when the source carries its own header (a normalized file); that header is the one returned. */
     onHeader?: (header: SessionHeader) => void;
+    /**
+     * Takes, instead of `onEvent`, the events that can be copied as they are — lines of a
+     * normalized file that are already their exact serialization — as those bytes alone, which
+     * spares parsing them (most of the cost of reading a normalized file). Valid like `onEvent`'s.
+     */
+    onLine?: LineSink;
   },
 ): Promise<TranscriptRead> {
   const { detection, opened } = await openTranscript(file, options);
@@ -103,11 +109,11 @@ export async function readTranscript(
 export async function readDetected(
   file: string,
   detection: Detection,
-  options: ReadTranscriptOptions & { onEvent: EventSink; onHeader?: (header: SessionHeader) => void },
+  options: ReadTranscriptOptions & { onEvent: EventSink; onHeader?: (header: SessionHeader) => void; onLine?: LineSink },
   opened?: OpenedLines,
 ): Promise<TranscriptRead> {
   const format = detection.format;
-  const collector = new SessionCollector(file, options.strict ?? false, options.onEvent, options.signal);
+  const collector = new SessionCollector(file, options.strict ?? false, options.onEvent, options.signal, options.onLine);
   const parser = PARSERS[format];
   let sha256: string;
   try {
