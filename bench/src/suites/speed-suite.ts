@@ -184,6 +184,6 @@ export async function speedSuite(ctx: SuiteContext): Promise<SuiteResult> {
     rows.push(measured("speed", "search_growth_p50_ms", p50, "ms", { subject: `${sc.memories.length} memories` }));
   }
   series.push(byMemories, searchByMemories, tokensByMemories);
-  notes.push("growth: the token charts show the naive single-prompt dream (whole memory + all transcripts, 4 characters a token) that anthropic_prompt_ratio is measured against; the anthropic consolidator's own tokens are in the cost suite at one size. Timings share this 2-core machine with other work, so single runs vary (write_p50_ms has read 20–39 ms).");
+  notes.push("growth: the token charts show the naive single-prompt dream (whole memory + all transcripts, 4 characters a token) that anthropic_prompt_ratio is measured against; the anthropic consolidator's own tokens are in the cost suite at one size. Timings share this 2-core machine with other work, so single runs vary: write_p50_ms has read 13–39 ms, the high end within minutes of a mass delete (bench/README.md, Timing on a shared VM).");
   return { rows, notes, series };
 }
