@@ -220,6 +220,13 @@ describe("remove and rename", () => {
     expect((await memory.list()).map((e) => e.path)).toEqual(["README.md", "w/b.md"]);
   });
 
+  it("leaves no empty folder behind a delete or a move, and keeps folders that still hold something", async () => {
+    for (const name of ["a/b/c/one.md", "a/two.md", "x/y/three.md"]) await memory.write(name, `${name}\n`, { stamp: false });
+    await memory.remove("a/b/c/one.md");
+    await memory.rename("x/y/three.md", "z/three.md");
+    expect(spawnSync("find", [".", "-path", "./.git", "-prune", "-o", "-type", "d", "-print"], { cwd: dir, encoding: "utf8" }).stdout.split("\n").sort().filter(Boolean)).toEqual([".", "./.reverie", "./a", "./z"]);
+  });
+
   it("removes the folders it made when a hook refuses a new file's commit", async () => {
     await writeFile(join(dir, ".git/hooks/pre-commit"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
     await mkdir(join(dir, "kept"));

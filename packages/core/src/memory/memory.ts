@@ -284,6 +284,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       }
       const rels = targets.map((t) => t.rel);
       const commit = await commitOrRestore(scope, restore, rels, `memory: delete ${describePaths(rels)}`, "delete", who, []);
+      await pruneEmptyFolders(targets.map((t) => dirname(t.abs)), scope.dir);
       await reindex(scope, targets.map((t) => t.path));
       return targets.map((t, i) => ({ path: t.path, previousSha256: contentHash(bytes[i]!), commit }));
     });
@@ -323,6 +324,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
           ? `memory: rename ${moves[0]!.from.rel} -> ${moves[0]!.to.rel}`
           : `memory: rename ${describePaths(moves.map((m) => m.from.rel))} -> ${describePaths(moves.map((m) => m.to.rel))}`;
       const commit = await commitOrRestore(scope, restore, rels, subject, "rename", who, moves.map((m) => m.to.rel));
+      await pruneEmptyFolders(moves.map((m) => dirname(m.from.abs)), scope.dir);
       await reindex(scope, moves.flatMap(({ from, to }) => [from.path, to.path]));
       return moves.map(({ from, to }, i) => ({ from: from.path, to: to.path, sha256: contentHash(bytes[i]!), commit }));
     });
@@ -510,6 +512,19 @@ async function undo(restore: readonly Restore[]): Promise<void> {
     // Innermost first, and only while empty: another new file may share a made folder.
     for (let folder = dirname(file.abs); ; folder = dirname(folder)) {
       if (!(await rmdir(folder).then(() => true, () => false)) || folder === file.madeFolder) break;
+    }
+  }
+}
+
+/**
+ * Removes the folders a delete or move emptied, innermost first, up to (not including) `root`:
+ * git does not track folders, so an empty one would only linger in the work tree.
+ */
+async function pruneEmptyFolders(folders: readonly string[], root: string): Promise<void> {
+  const deepestFirst = [...new Set(folders)].sort((a, b) => b.length - a.length);
+  for (const start of deepestFirst) {
+    for (let folder = start; folder !== root && folder.startsWith(`${root}${sep}`); folder = dirname(folder)) {
+      if (!(await rmdir(folder).then(() => true, () => false))) break;
     }
   }
 }
