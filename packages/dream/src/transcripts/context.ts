@@ -69,7 +69,10 @@ export interface ReaderContext {
    * normalized format may check a line without parsing it into an event.
    */
   readonly takesLines: boolean;
-  /** Adds an event known by its exact serialization, checked by `scanSessionEvent`; only when `takesLines`. */
+  /**
+   * Adds an event known by its exact serialization, checked by `scanSessionEvent`; only when
+   * `takesLines`. Its time is not read: only a normalized file, whose header is kept as it is, emits lines.
+   */
   emitLine(line: Buffer, event: ScannedEvent): Promise<void> | undefined;
   /** Reports a malformed line; in strict mode this throws PARSE_ERROR instead. */
   bad(line: number, reason: string): void;
