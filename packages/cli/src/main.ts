@@ -86,8 +86,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   program
     .command("rm")
-    .description("delete a memory; one attributed commit")
-    .argument("<path>", "memory path")
+    .description("delete a memory, or with -r every memory in a folder; one attributed commit")
+    .argument("<path>", "memory path, or a folder with -r")
+    .option("-r, --recursive", "delete every memory under the folder <path>")
     .option("--expect-hash <sha256>", "only delete if the file's current sha256 is this")
     .option("--agent <name>", "who is deleting (default: $REVERIE_AGENT)")
     .option("--session <id>", "the session this came from")
@@ -95,9 +96,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   program
     .command("mv")
-    .description("rename or move a memory; one attributed commit")
-    .argument("<from>", "current memory path")
-    .argument("<to>", "new memory path")
+    .description("rename or move a memory or a folder of memories; one attributed commit")
+    .argument("<from>", "current memory path or folder")
+    .argument("<to>", "new memory path or folder")
     .option("--expect-hash <sha256>", "only move if the file's current sha256 is this")
     .option("--agent <name>", "who is moving it (default: $REVERIE_AGENT)")
     .option("--session <id>", "the session this came from")

@@ -97,6 +97,19 @@ describe("exit codes and messages", () => {
     expect(option.stderr).toContain("error: unknown option '--jsn'\n(Did you mean --json?)");
   });
 
+  it("moves and deletes a folder of memories in one commit each, and asks for -r before deleting one", () => {
+    for (const name of ["team/a.md", "team/sub/b.md"]) expect(reverie(["write", name, "--raw", "--dir", dir], { input: `${name}\n` }).code).toBe(0);
+    expect(reverie(["mv", "team/", "crew", "--dir", dir])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^moved 2 memories from team\/ to crew\/ \(commit [0-9a-f]{7}\)\n$/) });
+    expect(reverie(["rm", "crew", "--dir", dir])).toMatchObject({ code: 1, stderr: "reverie: crew/ is a folder of 2 memories. Delete them all, in one commit, with: reverie rm -r crew\n" });
+    expect(reverie(["mv", "crew", "crew/inner", "--dir", dir])).toMatchObject({ code: 1, stderr: expect.stringContaining("name a new folder outside it") });
+    expect(reverie(["rm", "-r", ".", "--dir", dir])).toMatchObject({ code: 1, stderr: 'reverie: "." is the whole memory folder; name a folder inside it.\n' });
+    const removed = reverie(["rm", "-r", "crew", "--json", "--dir", dir]);
+    expect(removed.code).toBe(0);
+    expect((JSON.parse(removed.stdout) as { path: string }[]).map((r) => r.path)).toEqual(["crew/a.md", "crew/sub/b.md"]);
+    expect(git(dir, "log", "--format=%s", "-2").trim().split("\n")).toEqual(["memory: delete crew/ (2 files)", "memory: rename team/ (2 files) -> crew/ (2 files)"]);
+    expect(git(dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
+  });
+
   it("reports usage errors as JSON on stdout under --json", () => {
     const run = reverie(["ls", "--json", "--bogus", "--dir", dir]);
     expect(run.code).toBe(1);

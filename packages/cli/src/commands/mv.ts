@@ -1,10 +1,24 @@
-import { openMemory } from "@reverie/core";
+import { openMemory, ReverieError } from "@reverie/core";
 import { print, short, type CommandContext } from "../context.js";
+import { folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
 export async function run(ctx: CommandContext, from: string, to: string, flags: MutationFlags): Promise<void> {
   const options = mutationOptions(ctx, flags);
   const memory = await openMemory(ctx.dir);
-  const result = await memory.rename(from, to, options);
-  print(ctx, `renamed ${result.from} -> ${result.to} (commit ${short(result.commit)})`, result);
+  const folder = await folderMemories(memory, from);
+  if (folder === null) {
+    const result = await memory.rename(from, to, options);
+    print(ctx, `renamed ${result.from} -> ${result.to} (commit ${short(result.commit)})`, result);
+    return;
+  }
+  const destination = to.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+  if (destination === "" || destination.endsWith(".md") || destination === folder.folder || destination.startsWith(`${folder.folder}/`)) {
+    throw new ReverieError("INVALID_PATH", `Cannot move the folder ${folder.folder}/ to ${JSON.stringify(to)}: name a new folder outside it, e.g. archive/${folder.folder}.`, { from, to });
+  }
+  if (options.expectHash !== undefined) throw new ReverieError("INVALID_INPUT", "--expect-hash guards one file's content; it cannot guard a folder. Drop it, or move the files one by one.", { from });
+  const moves = folder.paths.map((path) => ({ from: path, to: `${destination}/${path.slice(folder.folder.length + 1)}` }));
+  const results = await memory.renameMany(moves, options);
+  const count = `${moves.length} ${moves.length === 1 ? "memory" : "memories"}`;
+  print(ctx, `moved ${count} from ${folder.folder}/ to ${destination}/ (commit ${short(results[0]!.commit)})`, results);
 }

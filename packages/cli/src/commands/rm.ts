@@ -1,10 +1,22 @@
-import { openMemory } from "@reverie/core";
+import { openMemory, ReverieError } from "@reverie/core";
 import { print, short, type CommandContext } from "../context.js";
+import { folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
-export async function run(ctx: CommandContext, path: string, flags: MutationFlags): Promise<void> {
+export async function run(ctx: CommandContext, path: string, flags: MutationFlags & { recursive?: boolean }): Promise<void> {
   const options = mutationOptions(ctx, flags);
   const memory = await openMemory(ctx.dir);
-  const result = await memory.remove(path, options);
-  print(ctx, `deleted ${result.path} (commit ${short(result.commit)})`, result);
+  const folder = await folderMemories(memory, path);
+  if (folder === null) {
+    const result = await memory.remove(path, options);
+    print(ctx, `deleted ${result.path} (commit ${short(result.commit)})`, result);
+    return;
+  }
+  const count = `${folder.paths.length} ${folder.paths.length === 1 ? "memory" : "memories"}`;
+  if (flags.recursive !== true) {
+    throw new ReverieError("INVALID_INPUT", `${folder.folder}/ is a folder of ${count}. Delete them all, in one commit, with: reverie rm -r ${folder.folder}`, { path, count: folder.paths.length });
+  }
+  if (options.expectHash !== undefined) throw new ReverieError("INVALID_INPUT", "--expect-hash guards one file's content; it cannot guard a folder. Drop it, or delete the files one by one.", { path });
+  const results = await memory.removeMany(folder.paths, options);
+  print(ctx, `deleted ${count} under ${folder.folder}/ (commit ${short(results[0]!.commit)})`, results);
 }
