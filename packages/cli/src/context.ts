@@ -38,3 +38,8 @@ export async function readStdin(ctx: CommandContext, what: string, hint: string)
 export function short(commit: string | null | undefined): string {
   return commit ? commit.slice(0, 7) : "-";
 }
+
+/** `n` and the noun, singular for one: "1 memory", "2 memories". */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

@@ -27,7 +27,7 @@ describe("reverie import", () => {
     expect((await readdir(join(dir, ".reverie/sessions"))).length).toBe(4);
     const again = JSON.parse(reverie(["import", SESSIONS, "--dir", dir, "--json"]).stdout);
     expect(again.sessions.map((s: { status: string }) => s.status)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
-    expect(reverie(["import", SESSIONS, "--dir", dir]).stdout.split("\n").at(-2)).toBe("4 session(s) from 1 input(s).");
+    expect(reverie(["import", SESSIONS, "--dir", dir]).stdout.split("\n").at(-2)).toBe("4 sessions from 1 input.");
   });
 
   it("with --strict, fails on a line cut short, naming file and line, and writes no session", async () => {

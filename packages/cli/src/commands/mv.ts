@@ -1,5 +1,5 @@
 import { openMemory, ReverieError } from "@reverie/core";
-import { print, short, type CommandContext } from "../context.js";
+import { count, print, short, type CommandContext } from "../context.js";
 import { folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
@@ -19,6 +19,6 @@ export async function run(ctx: CommandContext, from: string, to: string, flags: 
   if (options.expectHash !== undefined) throw new ReverieError("INVALID_INPUT", "--expect-hash guards one file's content; it cannot guard a folder. Drop it, or move the files one by one.", { from });
   const moves = folder.paths.map((path) => ({ from: path, to: `${destination}/${path.slice(folder.folder.length + 1)}` }));
   const results = await memory.renameMany(moves, options);
-  const count = `${moves.length} ${moves.length === 1 ? "memory" : "memories"}`;
-  print(ctx, `moved ${count} from ${folder.folder}/ to ${destination}/ (commit ${short(results[0]!.commit)})`, results);
+  const memories = count(moves.length, "memory", "memories");
+  print(ctx, `moved ${memories} from ${folder.folder}/ to ${destination}/ (commit ${short(results[0]!.commit)})`, results);
 }

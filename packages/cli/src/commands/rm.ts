@@ -1,5 +1,5 @@
 import { openMemory, ReverieError } from "@reverie/core";
-import { print, short, type CommandContext } from "../context.js";
+import { count, print, short, type CommandContext } from "../context.js";
 import { folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
@@ -12,11 +12,11 @@ export async function run(ctx: CommandContext, path: string, flags: MutationFlag
     print(ctx, `deleted ${result.path} (commit ${short(result.commit)})`, result);
     return;
   }
-  const count = `${folder.paths.length} ${folder.paths.length === 1 ? "memory" : "memories"}`;
+  const memories = count(folder.paths.length, "memory", "memories");
   if (flags.recursive !== true) {
-    throw new ReverieError("INVALID_INPUT", `${folder.folder}/ is a folder of ${count}. Delete them all, in one commit, with: reverie rm -r ${folder.folder}`, { path, count: folder.paths.length });
+    throw new ReverieError("INVALID_INPUT", `${folder.folder}/ is a folder of ${memories}. Delete them all, in one commit, with: reverie rm -r ${folder.folder}`, { path, count: folder.paths.length });
   }
   if (options.expectHash !== undefined) throw new ReverieError("INVALID_INPUT", "--expect-hash guards one file's content; it cannot guard a folder. Drop it, or delete the files one by one.", { path });
   const results = await memory.removeMany(folder.paths, options);
-  print(ctx, `deleted ${count} under ${folder.folder}/ (commit ${short(results[0]!.commit)})`, results);
+  print(ctx, `deleted ${memories} under ${folder.folder}/ (commit ${short(results[0]!.commit)})`, results);
 }

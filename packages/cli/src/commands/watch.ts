@@ -2,7 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadSearchDoc, openMemory, openSearchIndex, searchCacheFile, ReverieError, watchIndex, type IndexWatcher, type Memory, type RefreshStats, type SearchIndex } from "@reverie/core";
 import { dream, type Consolidator } from "@reverie/dream";
-import { note, type CommandContext } from "../context.js";
+import { count, note, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { positiveInt } from "./numbers.js";
 import { consolidatorFor } from "./provider.js";
@@ -50,7 +50,7 @@ export async function run(ctx: CommandContext, flags: WatchFlags): Promise<numbe
   }
   await Promise.all(watchers.map((w) => w.ready));
   const indexed = indexes.reduce((n, i) => n + i.size, 0);
-  log(`watching ${memory.dir} (${indexed} ${indexed === 1 ? "memory" : "memories"} indexed)`);
+  log(`watching ${memory.dir} (${count(indexed, "memory", "memories")} indexed)`);
 
   const sessions = flags.sessions === undefined ? undefined : await watchSessions(ctx, memory, resolve(flags.sessions), pollMs, dreamAfter, consolidator, log);
 
@@ -124,7 +124,7 @@ async function watchSessions(
   log(`watching ${dir} for new sessions (${known.size} already there${dreamAfter ? `; dreaming after ${dreamAfter} new` : ""})`);
 
   async function startDream(batch: string[]): Promise<void> {
-    log(`dreaming over ${batch.length} new session${batch.length === 1 ? "" : "s"}`);
+    log(`dreaming over ${count(batch.length, "new session")}`);
     try {
       const record = await dream({ memory: memory.dir, sessions: batch, ...(consolidator ? { consolidator } : {}) });
       const ops = Object.entries(record.outputs.ops)
