@@ -60,10 +60,9 @@ export interface ReaderContext {
   emit(event: DraftEvent, turn?: number): Promise<void> | undefined;
   /**
    * Adds an event that is already in its final shape (`type`, `turn`, then the rest, in that key
-   * order). `line`, when given, must be exactly `JSON.stringify(event)` as UTF-8, so a writer can
-   * copy it instead of serializing the event again. Returns a promise only when the caller must wait.
+   * order). Returns a promise only when the caller must wait.
    */
-  emitEvent(event: SessionEvent, line?: Buffer): Promise<void> | undefined;
+  emitEvent(event: SessionEvent): Promise<void> | undefined;
   /**
    * Whether the consumer takes events as lines alone (see `emitLine`), so a reader of the
    * normalized format may check a line without parsing it into an event.
@@ -82,14 +81,13 @@ export interface ReaderContext {
   countLine(): void;
 }
 
-/**
- * Where a collector hands each event. `line`, when given, is the event's exact serialization
- * (`JSON.stringify(event)` as UTF-8, no line break), valid until the sink returns or its promise
- * settles (it shares a reused read buffer).
- */
-export type EventSink = (event: SessionEvent, line?: Buffer) => void | Promise<void>;
+/** Where a collector hands each event. */
+export type EventSink = (event: SessionEvent) => void | Promise<void>;
 
-/** Where a collector hands events known only as their exact serialization (valid as for {@link EventSink}). */
+/**
+ * Where a collector hands events known only as their exact serialization (UTF-8, no line
+ * break). The bytes share a reused read buffer: valid until the call returns or its promise settles.
+ */
 export type LineSink = (line: Buffer) => void | Promise<void>;
 
 /**
@@ -141,14 +139,14 @@ export class SessionCollector implements ReaderContext {
     return this.emitEvent({ type, turn: turn ?? this.counts.events + 1, ...rest } as SessionEvent);
   }
 
-  emitEvent(event: SessionEvent, line?: Buffer): Promise<void> | undefined {
+  emitEvent(event: SessionEvent): Promise<void> | undefined {
     if (this.signal?.aborted) throw canceled(this.file);
     this.count(event.type, event.type === "tool_result" && event.is_error);
     if (event.at !== undefined) {
       this.firstAt ??= event.at;
       this.lastAt = event.at;
     }
-    return this.sink(event, line) ?? undefined;
+    return this.sink(event) ?? undefined;
   }
 
   emitLine(line: Buffer, event: ScannedEvent): Promise<void> | undefined {

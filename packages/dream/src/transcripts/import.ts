@@ -223,7 +223,7 @@ async function readStep(entry: { file: string; explicit: boolean }, dir: string,
       opened.detection,
       {
         ...options,
-        onEvent: (event, line) => spool.add(line ?? serializeSessionLine(event)),
+        onEvent: (event) => spool.add(serializeSessionLine(event)),
         onLine: (line) => spool.add(line),
         onHeader: (header) => spool.knowHeader(header),
       },

@@ -110,8 +110,8 @@ export const normalizedParser: TranscriptParser = {
   kind: "lines",
   create(ctx) {
     let seenHeader = false;
-    /** Takes one parsed value of line `raw`; `whole` when it was the line's only value (so the line's bytes are its serialization). */
-    const take = (value: unknown, raw: RawLine, whole: boolean): Promise<void> | undefined => {
+    /** Takes one parsed value of line `raw`. */
+    const take = (value: unknown, raw: RawLine): Promise<void> | undefined => {
       const reason = invalidSessionLine(value);
       if (reason !== undefined) {
         ctx.bad(raw.line, reason);
@@ -128,7 +128,6 @@ export const normalizedParser: TranscriptParser = {
         ctx.bad(raw.line, "an event before the session header; the first line must be the header");
         return undefined;
       }
-      if (whole && raw.bytes !== undefined && isCanonicalEventLine(raw.bytes, line)) return ctx.emitEvent(line, raw.bytes);
       const { turn, ...draft } = line;
       return ctx.emit(draft as DraftEvent, turn);
     };
@@ -143,10 +142,10 @@ export const normalizedParser: TranscriptParser = {
           }
         }
         const values = parseJsonLine(raw, ctx);
-        if (values.length === 1) return take(values[0], raw, true);
+        if (values.length === 1) return take(values[0], raw);
         if (values.length === 0) return undefined;
         return (async () => {
-          for (const value of values) await take(value, raw, false);
+          for (const value of values) await take(value, raw);
         })();
       },
       async end() {
@@ -155,86 +154,6 @@ export const normalizedParser: TranscriptParser = {
     };
   },
 };
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
-/** Integers of up to 15 digits are exact doubles, so they print back as written. */
-const MAX_EXACT_DIGITS = 15;
-
-/**
- * True when `bytes` is exactly what `JSON.stringify(event)` gives, with `event` the value those
- * bytes parse to and keys in the order `type`, `turn`, then the rest — so the line can be copied
- * instead of serialized again. Conservative: `\u` and `\/` escapes, whitespace, fractions,
- * exponents, `-0`, long integers, digit-led keys (which JSON.parse reorders), duplicate keys and
- * invalid UTF-8 all answer false, and the caller serializes as usual.
- */
-export function isCanonicalEventLine(bytes: Buffer, event: SessionEvent): boolean {
-  let i = matchAscii(bytes, 0, '{"type":"');
-  if (i !== -1) i = matchAscii(bytes, i, event.type);
-  if (i !== -1) i = matchAscii(bytes, i, '","turn":');
-  if (i !== -1) i = matchAscii(bytes, i, String(event.turn));
-  if (i === -1 || (bytes[i] !== 0x2c && bytes[i] !== 0x7d)) return false;
-  const n = bytes.length;
-  let keys = 2;
-  let nonAscii = false;
-  while (i < n) {
-    const c = bytes[i]!;
-    if (c === QUOTE) {
-      const first = i + 1;
-      for (i = first; i < n; i++) {
-        const s = bytes[i]!;
-        if (s === QUOTE) break;
-        if (s === BACKSLASH) {
-          const e = bytes[i + 1];
-          if (e === 0x75 || e === 0x2f) return false;
-          i += 1;
-        } else if (s >= 0x80) nonAscii = true;
-      }
-      i += 1;
-      if (bytes[i] === COLON) {
-        const k = bytes[first]!;
-        if (k >= ZERO && k <= NINE) return false;
-        keys += 1;
-        i += 1;
-      }
-    } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-      const digits = c === MINUS ? i + 1 : i;
-      if (c === MINUS && bytes[digits] === ZERO) return false;
-      let j = digits;
-      while (j < n && bytes[j]! >= ZERO && bytes[j]! <= NINE) j++;
-      const next = bytes[j];
-      if (j - digits > MAX_EXACT_DIGITS || next === 0x2e || next === 0x65 || next === 0x45) return false;
-      i = j;
-    } else if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
-      return false;
-    } else {
-      i += 1;
-    }
-  }
-  return keys === countKeys(event) && (!nonAscii || isUtf8(bytes));
-}
-
-function matchAscii(bytes: Buffer, at: number, text: string): number {
-  if (at + text.length > bytes.length) return -1;
-  for (let k = 0; k < text.length; k++) if (bytes[at + k] !== text.charCodeAt(k)) return -1;
-  return at + text.length;
-}
-
-/** Object keys at every depth; fewer than the text names when the text repeats a key. */
-function countKeys(value: unknown): number {
-  if (typeof value !== "object" || value === null) return 0;
-  let n = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) n += countKeys(item);
-    return n;
-  }
-  for (const key in value) n += 1 + countKeys((value as Record<string, unknown>)[key]);
-  return n;
-}
 
 /**
  * Loads a normalized session file whole (header then events).

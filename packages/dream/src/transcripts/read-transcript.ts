@@ -76,9 +76,7 @@ export interface LoadedTranscript {
  * Streams one transcript file as normalized events, in order, each with its `turn`: JSONL and
  * text formats are read line by line in flat memory; JSON formats are read whole within
  * `maxJsonBytes`. The header is returned at the end, because its id, time range and outcome are
- * known only once the whole source (and its SHA-256) has been read. `onEvent` may get, besides
- * the event, its exact serialization as UTF-8 bytes (when the source line already was it), to copy
- * instead of serializing again; those bytes are reused once its returned promise settles.
+ * known only once the whole source (and its SHA-256) has been read.
  * @throws ReverieError INVALID_INPUT (unknown format, file too large), NOT_FOUND, PARSE_ERROR
  * (strict mode, or a JSON file that does not parse), CANCELED.
  * @example
@@ -93,7 +91,8 @@ export async function readTranscript(
     /**
      * Takes, instead of `onEvent`, the events that can be copied as they are — lines of a
      * normalized file that are already their exact serialization — as those bytes alone, which
-     * spares parsing them (most of the cost of reading a normalized file). Valid like `onEvent`'s.
+     * spares parsing them (most of the cost of reading a normalized file). The bytes are reused
+     * once the call returns or its promise settles.
      */
     onLine?: LineSink;
   },

@@ -15,9 +15,9 @@ export interface ScannedEvent {
  * what JSON.stringify prints for a valid event whose keys start with `type`, `turn` — and answers
  * `undefined` for anything else (whitespace, `\u` or `\/` escapes, fractions, exponents, -0,
  * integers past 15 digits, digit-led or repeated keys, nesting past MAX_DEPTH, invalid UTF-8):
- * those lines take the parsing path. What it accepts, JSON.parse accepts too, as the same event
- * that invalidSessionLine lets through and isCanonicalEventLine calls canonical (a property test
- * checks all three).
+ * those lines take the parsing path, which writes them as JSON.stringify prints the event. What it
+ * accepts, JSON.parse accepts too, as an event that invalidSessionLine lets through and that
+ * prints back as the very same bytes (property tests check all three).
  */
 
 const QUOTE = 0x22;
