@@ -1,9 +1,10 @@
 import { isRecord, str } from "./context.js";
+import { MemoryCommands } from "./types.js";
 import type { MemoryOperation } from "./types.js";
 
-const COMMANDS = new Set<MemoryOperation["command"]>(["view", "create", "str_replace", "insert", "delete", "rename"]);
+const COMMANDS = new Set<MemoryOperation["command"]>(MemoryCommands);
 /** MCP memory servers expose one tool per command, possibly namespaced (`mcp__server__memory_create`). */
-const MCP_NAME = /(?:^|__|\.|\/)memory_(view|create|str_replace|insert|delete|rename)$/;
+const MCP_NAME = new RegExp(`(?:^|__|\\.|/)memory_(${MemoryCommands.join("|")})$`);
 
 /**
  * Recognises a call of Anthropic's memory tool (`memory_20250818`, tool name `memory`, with a

@@ -7,7 +7,7 @@ import type { BadLine, DraftEvent, TranscriptParser } from "./context.js";
 import { readLines } from "./line-reader.js";
 import type { RawLine } from "./line-reader.js";
 import { scanSessionEvent } from "./scan-event.js";
-import { TranscriptFormats } from "./types.js";
+import { MemoryCommands, MessageRoles, SummaryKinds, TranscriptFormats } from "./types.js";
 import type { Session, SessionEvent, SessionHeader, SessionLine } from "./types.js";
 
 /** Where imported sessions live inside a memory folder (DESIGN §2). */
@@ -33,8 +33,9 @@ export function serializeSession(session: Session): string {
   return [session.header, ...session.events].map((line) => `${serializeSessionLine(line)}\n`).join("");
 }
 
-const ROLES = new Set(["user", "assistant", "system"]);
-const MEMORY_COMMANDS = new Set(["view", "create", "str_replace", "insert", "delete", "rename"]);
+const ROLES = new Set<string>(MessageRoles);
+const MEMORY_COMMANDS = new Set<string>(MemoryCommands);
+const KINDS = new Set<string>(SummaryKinds);
 const optional = (value: unknown, type: "string" | "boolean") => value === undefined || typeof value === type;
 
 /** Why a parsed value is not a valid session line, or `undefined` when it is one. */
@@ -80,7 +81,7 @@ export function invalidSessionLine(value: unknown): string | undefined {
       }
       return undefined;
     default:
-      if (typeof value.text !== "string" || (value.kind !== "summary" && value.kind !== "compaction")) return 'summary needs "text" and "kind": summary|compaction';
+      if (typeof value.text !== "string" || !KINDS.has(value.kind as string)) return 'summary needs "text" and "kind": summary|compaction';
       return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import { MemoryCommands, MessageRoles, SessionEventTypes, SummaryKinds } from "./types.js";
 import type { SessionEvent } from "./types.js";
 
 /** What counting needs of an event that was checked without being parsed. */
@@ -254,10 +255,6 @@ function textIsOneOf(bytes: Buffer, start: number, end: number, words: readonly 
   return words.some((word) => textIs(bytes, start, end, word));
 }
 
-const EVENT_TYPES = ["message", "tool_use", "tool_result", "summary"] as const;
-const ROLES = ["user", "assistant", "system"];
-const KINDS = ["summary", "compaction"];
-const MEMORY_COMMANDS = ["view", "create", "str_replace", "insert", "delete", "rename"];
 
 /** The top-level members an event's validity depends on; every other member may hold anything. */
 interface Members {
@@ -287,7 +284,7 @@ export function scanSessionEvent(bytes: Buffer): ScannedEvent | undefined {
   if (!s.literal('{"type":')) return undefined;
   s.string();
   if (s.fail) return undefined;
-  const type = EVENT_TYPES.find((t) => s.is(t));
+  const type = SessionEventTypes.find((t) => s.is(t));
   const typeEnd = s.end;
   if (type === undefined || !s.literal(',"turn":')) return undefined;
   const turnAt = s.at;
@@ -352,7 +349,7 @@ function record(members: Members, name: MemberName | undefined, kind: Kind, s: S
       members.isError = kind;
       return;
     case "memory":
-      members.memory = { kind, command: kind === Kind.Object && s.commandStart !== -1 && textIsOneOf(s.bytes, s.commandStart, s.commandEnd, MEMORY_COMMANDS) };
+      members.memory = { kind, command: kind === Kind.Object && s.commandStart !== -1 && textIsOneOf(s.bytes, s.commandStart, s.commandEnd, MemoryCommands) };
       s.commandStart = s.commandEnd = -1;
   }
 }
@@ -365,12 +362,12 @@ function isValid(type: ScannedEvent["type"], m: Members, s: Scanner): boolean {
   if (!optionalString(m.at) || !optionalBoolean(m.sidechain)) return false;
   switch (type) {
     case "message":
-      return m.role?.kind === Kind.String && textIsOneOf(s.bytes, m.role.start, m.role.end, ROLES) && m.text === Kind.String && optionalBoolean(m.meta) && optionalBoolean(m.queued);
+      return m.role?.kind === Kind.String && textIsOneOf(s.bytes, m.role.start, m.role.end, MessageRoles) && m.text === Kind.String && optionalBoolean(m.meta) && optionalBoolean(m.queued);
     case "tool_use":
       return m.id === Kind.String && m.name === Kind.String && m.input !== undefined && (m.memory === undefined || m.memory.command);
     case "tool_result":
       return m.toolUseId === Kind.String && (m.isError === Kind.True || m.isError === Kind.False) && m.text === Kind.String;
     case "summary":
-      return m.text === Kind.String && m.kindField?.kind === Kind.String && textIsOneOf(s.bytes, m.kindField.start, m.kindField.end, KINDS);
+      return m.text === Kind.String && m.kindField?.kind === Kind.String && textIsOneOf(s.bytes, m.kindField.start, m.kindField.end, SummaryKinds);
   }
 }

@@ -8,6 +8,15 @@
 export const TranscriptFormats = ["claude-code", "claude-code-text", "anthropic", "openai", "gemini-cli", "reverie"] as const;
 export type TranscriptFormat = (typeof TranscriptFormats)[number];
 
+/*
+ * The closed vocabularies of an event line, each listed once: the types below, the validator
+ * (`invalidSessionLine`), the byte scanner (`scanSessionEvent`) and the memory-tool recogniser read them.
+ */
+export const SessionEventTypes = ["message", "tool_use", "tool_result", "summary"] as const;
+export const MessageRoles = ["user", "assistant", "system"] as const;
+export const SummaryKinds = ["summary", "compaction"] as const;
+export const MemoryCommands = ["view", "create", "str_replace", "insert", "delete", "rename"] as const;
+
 export interface SessionSource {
   format: TranscriptFormat;
   /** Absolute path of the file the session was imported from. */
@@ -51,7 +60,7 @@ interface EventBase {
 
 export interface MessageEvent extends EventBase {
   type: "message";
-  role: "user" | "assistant" | "system";
+  role: (typeof MessageRoles)[number];
   text: string;
   /** True for text the harness injected (command output, reminders), not a person's words. */
   meta?: boolean;
@@ -63,7 +72,7 @@ export interface MessageEvent extends EventBase {
 
 /** A memory-tool command recognised inside a tool call (`memory_20250818` and the MCP `memory_*` tools). */
 export interface MemoryOperation {
-  command: "view" | "create" | "str_replace" | "insert" | "delete" | "rename";
+  command: (typeof MemoryCommands)[number];
   path?: string;
   newPath?: string;
   text?: string;
@@ -90,7 +99,7 @@ export interface ToolResultEvent extends EventBase {
 export interface SummaryEvent extends EventBase {
   type: "summary";
   text: string;
-  kind: "summary" | "compaction";
+  kind: (typeof SummaryKinds)[number];
 }
 
 export type SessionEvent = MessageEvent | ToolUseEvent | ToolResultEvent | SummaryEvent;
