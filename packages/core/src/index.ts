@@ -27,7 +27,7 @@ export type { Attribution } from "./memory/stamp.js";
 export { isoSeconds } from "./memory/stamp.js";
 export { loadConfig, CONFIG_PATH } from "./config.js";
 export type { MemoryConfig, MountConfig, MountAccess } from "./config.js";
-export { normalizeMemoryPath, normalizeMemoryFilePath } from "./paths.js";
+export { normalizeMemoryFolder, normalizeMemoryPath, normalizeMemoryFilePath } from "./paths.js";
 export { acquireLock } from "./lock.js";
 export type { LockHandle, LockOptions } from "./lock.js";
 export { runGit } from "./git/exec-git.js";

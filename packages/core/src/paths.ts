@@ -28,6 +28,17 @@ export function normalizeMemoryPath(input: string, what = "path"): string {
   return segments.join("/");
 }
 
+/**
+ * A folder of the memory, normalized like {@link normalizeMemoryPath}, or `""` for the whole
+ * memory (`""`, `.`, `/`). A leading `/` or `./` is read as the memory's root.
+ * @example normalizeMemoryFolder("/prefs/") // "prefs"
+ */
+export function normalizeMemoryFolder(input: string, what = "folder"): string {
+  const relative = input.replace(/^\.?\/+/, "");
+  if (relative.split("/").every((segment) => segment === "" || segment === ".")) return "";
+  return normalizeMemoryPath(relative, what);
+}
+
 /** Validates a path that must name a memory file (`*.md`). */
 export function normalizeMemoryFilePath(input: string, what = "path"): string {
   const path = normalizeMemoryPath(input, what);

@@ -266,4 +266,14 @@ describe("list", () => {
     expect((await memory.list("prefs/pm.md")).map((e) => e.path)).toEqual(["prefs/pm.md"]);
     expect(await memory.list("nowhere")).toEqual([]);
   });
+
+  it("reads a prefix like any path: the root in any spelling, never outside the folder", async () => {
+    await memory.write("prefs/pm.md", "pnpm\n", { stamp: false });
+    // A sibling folder of the memory, with a memory-looking file in it.
+    await mkdir(join(dir, "..", "outside"));
+    await writeFile(join(dir, "..", "outside", "secret.md"), "secret\n");
+    for (const root of ["", ".", "/", "./"]) expect((await memory.list(root)).map((e) => e.path)).toEqual(["README.md", "prefs/pm.md"]);
+    expect((await memory.list("/prefs/")).map((e) => e.path)).toEqual(["prefs/pm.md"]);
+    await expect(memory.list("../outside")).rejects.toMatchObject({ code: "INVALID_PATH", message: expect.stringContaining("'..' segments are not allowed") });
+  });
 });

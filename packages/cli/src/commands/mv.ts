@@ -1,4 +1,4 @@
-import { openMemory, ReverieError } from "@reverie/core";
+import { normalizeMemoryFolder, openMemory, ReverieError } from "@reverie/core";
 import { count, print, short, type CommandContext } from "../context.js";
 import { folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
@@ -12,7 +12,7 @@ export async function run(ctx: CommandContext, from: string, to: string, flags: 
     print(ctx, `renamed ${result.from} -> ${result.to} (commit ${short(result.commit)})`, result);
     return;
   }
-  const destination = to.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+  const destination = normalizeMemoryFolder(to, "destination folder");
   if (destination === "" || destination.endsWith(".md") || destination === folder.folder || destination.startsWith(`${folder.folder}/`)) {
     throw new ReverieError("INVALID_PATH", `Cannot move the folder ${folder.folder}/ to ${JSON.stringify(to)}: name a new folder outside it, e.g. archive/${folder.folder}.`, { from, to });
   }

@@ -11,6 +11,7 @@ import type { Note } from "../note/types.js";
 import { openSearchIndex, type SearchHit, type SearchIndex, type SearchQueryOptions } from "../search/search-index.js";
 import { diagnose, type Diagnostic } from "./doctor.js";
 import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
+import { normalizeMemoryFolder } from "../paths.js";
 import { assertContained, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
 import { listMarkdownFiles } from "./walk.js";
@@ -423,7 +424,8 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
 
     async list(prefix) {
-      const wanted = prefix === undefined || prefix === "" ? "" : prefix.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+      // Validated like any path, so `ls ../elsewhere` cannot read outside the memory.
+      const wanted = prefix === undefined ? "" : normalizeMemoryFolder(prefix, "prefix");
       const entries: MemoryEntry[] = [];
       for (const scope of scopes) {
         const under = folderWithin(scope, wanted);
