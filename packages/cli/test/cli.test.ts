@@ -1,16 +1,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "@reverie/test-utils";
-import { reverie, git } from "./support.js";
+import { git, initializedMemory, reverie } from "./support.js";
 
 let base: string;
 let dir: string;
 
 beforeEach(async () => {
-  base = await tempDir();
-  dir = join(base, "memory");
-  expect(reverie(["init", dir]).code).toBe(0);
+  ({ base, dir } = await initializedMemory());
 });
 
 describe("the quick start", () => {

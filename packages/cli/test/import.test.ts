@@ -2,15 +2,13 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "@reverie/test-utils";
-import { reverie } from "./support.js";
+import { initializedMemory, reverie } from "./support.js";
 
 const SESSIONS = fileURLToPath(new URL("../../../examples/quickstart/sample/sessions/", import.meta.url));
 
 let dir: string;
 beforeEach(async () => {
-  dir = join(await tempDir(), "memory");
-  expect(reverie(["init", dir]).code).toBe(0);
+  ({ dir } = await initializedMemory());
 });
 
 describe("reverie import", () => {

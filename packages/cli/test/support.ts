@@ -1,5 +1,8 @@
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { tempDir } from "@reverie/test-utils";
 
 /** The built `reverie` binary, run as a user runs it. */
 export const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
@@ -31,4 +34,12 @@ export function git(dir: string, ...args: string[]): string {
   const result = spawnSync("git", args, { cwd: dir, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
+}
+
+/** A fresh memory made by `reverie init`: `dir`, inside its own temp folder `base`. */
+export async function initializedMemory(): Promise<{ base: string; dir: string }> {
+  const base = await tempDir();
+  const dir = join(base, "memory");
+  expect(reverie(["init", dir]).code).toBe(0);
+  return { base, dir };
 }
