@@ -258,15 +258,16 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     }
   }
 
-  /** Reads every target (which must exist), checking `expectHash` for a single one. */
-  async function readAll(targets: Resolved[], expectHash: string | null | undefined): Promise<Uint8Array[]> {
-    const all: Uint8Array[] = [];
+  /** Reads every target (which must exist) with its content hash, checking `expectHash` for a single one. */
+  async function readAll(targets: Resolved[], expectHash: string | null | undefined): Promise<Array<{ bytes: Uint8Array; sha256: string }>> {
+    const all: Array<{ bytes: Uint8Array; sha256: string }> = [];
     for (const target of targets) {
       const bytes = await readBytes(target);
       if (bytes === null && expectHash === undefined) throw notFound(target.path);
-      checkExpected(target.path, expectHash, bytes === null ? null : contentHash(bytes));
-      if (bytes === null) throw notFound(target.path);
-      all.push(bytes);
+      const sha256 = bytes === null ? null : contentHash(bytes);
+      checkExpected(target.path, expectHash, sha256);
+      if (bytes === null || sha256 === null) throw notFound(target.path);
+      all.push({ bytes, sha256 });
     }
     return all;
   }
@@ -275,8 +276,8 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   async function removeFiles(scope: Scope, targets: Resolved[], call: MutationOptions): Promise<RemoveResult[]> {
     const who = attribution(call);
     return locked(scope, async () => {
-      const bytes = await readAll(targets, call.expectHash);
-      const restore = targets.map((t, i): Restore => ({ abs: t.abs, bytes: bytes[i]!, madeFolder: null }));
+      const read = await readAll(targets, call.expectHash);
+      const restore = targets.map((t, i): Restore => ({ abs: t.abs, bytes: read[i]!.bytes, madeFolder: null }));
       try {
         for (const target of targets) await rm(target.abs);
       } catch (error) {
@@ -287,7 +288,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const commit = await commitOrRestore(scope, restore, rels, `memory: delete ${describePaths(rels)}`, "delete", who, []);
       await pruneEmptyFolders(targets.map((t) => dirname(t.abs)), scope.dir);
       await reindex(scope, targets.map((t) => t.path));
-      return targets.map((t, i) => ({ path: t.path, previousSha256: contentHash(bytes[i]!), commit }));
+      return targets.map((t, i) => ({ path: t.path, previousSha256: read[i]!.sha256, commit }));
     });
   }
 
@@ -301,7 +302,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       destinations.add(to.abs);
     }
     return locked(scope, async () => {
-      const bytes = await readAll(moves.map((m) => m.from), call.expectHash);
+      const read = await readAll(moves.map((m) => m.from), call.expectHash);
       for (const { from, to } of moves) {
         await assertContained(to);
         if ((await readBytes(to)) !== null) {
@@ -311,8 +312,8 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const restore: Restore[] = [];
       try {
         for (const [i, { from, to }] of moves.entries()) {
-          restore.push({ abs: to.abs, bytes: null, madeFolder: await missingFolder(dirname(to.abs), scope.dir) }, { abs: from.abs, bytes: bytes[i]!, madeFolder: null });
-          await writeFileAtomic(to.abs, bytes[i]!);
+          restore.push({ abs: to.abs, bytes: null, madeFolder: await missingFolder(dirname(to.abs), scope.dir) }, { abs: from.abs, bytes: read[i]!.bytes, madeFolder: null });
+          await writeFileAtomic(to.abs, read[i]!.bytes);
           await rm(from.abs);
         }
       } catch (error) {
@@ -327,7 +328,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const commit = await commitOrRestore(scope, restore, rels, subject, "rename", who, moves.map((m) => m.to.rel));
       await pruneEmptyFolders(moves.map((m) => dirname(m.from.abs)), scope.dir);
       await reindex(scope, moves.flatMap(({ from, to }) => [from.path, to.path]));
-      return moves.map(({ from, to }, i) => ({ from: from.path, to: to.path, sha256: contentHash(bytes[i]!), commit }));
+      return moves.map(({ from, to }, i) => ({ from: from.path, to: to.path, sha256: read[i]!.sha256, commit }));
     });
   }
 
