@@ -33,7 +33,7 @@ export {
 export type { SessionListing } from "./transcripts/normalized.js";
 export { sessionIdFor } from "./transcripts/session-id.js";
 export { recognizeMemoryOperation } from "./transcripts/memory-tool.js";
-export { DreamOperationKinds, formatEvidence } from "./consolidate/operations.js";
+export { DreamOperationKinds, LearnedTypes, createsMemory, formatEvidence } from "./consolidate/operations.js";
 export type {
   Evidence,
   DreamOperationKind,
@@ -42,6 +42,9 @@ export type {
   StaleOperation,
   StaleFrontmatterPatch,
   PatternOperation,
+  LearnOperation,
+  LearnedType,
+  CreatingOperation,
   VerifyOperation,
   ReorganizeOperation,
 } from "./consolidate/operations.js";

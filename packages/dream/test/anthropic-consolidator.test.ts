@@ -321,7 +321,7 @@ describe("anthropic consolidator over the real SDK and a fake server", () => {
     expect(out.operations).toHaveLength(4);
     expect(out.requests[0]).toMatchObject({ label: "memories", attempts: 2, repairs: 1 });
     const repair = fake.messageRequests()[1]!.body!.messages as Array<{ content: Array<{ content?: string }> }>;
-    expect(repair[2]!.content[0]!.content).toContain("- /operations/0/kind: expected one of dedup, stale, pattern, verify, reorganize, got undefined");
+    expect(repair[2]!.content[0]!.content).toContain("- /operations/0/kind: expected one of dedup, stale, pattern, learn, verify, reorganize, got undefined");
   });
 
   it("drops operations citing a made-up session or turn, and says which", async () => {

@@ -77,6 +77,7 @@ function pathsOf(op: ModelOperation): string[] {
     case "reorganize":
       return [op.from];
     case "pattern":
+    case "learn":
       return [];
   }
 }
@@ -113,7 +114,7 @@ export function gateOperations(request: string, answer: readonly ModelOperation[
     const guarded = pathsOf(op).find((p) => isProtected(ctx.policy, p, ctx.memories.get(p)!.frontmatter.type));
     if (guarded !== undefined) return drop(`${guarded} is protected by the dream's instructions`, guarded);
     const { evidence, invalid } = toEvidence(op.evidence, ctx.turns);
-    const main = pathsOf(op)[0] ?? (op.kind === "pattern" ? op.path : undefined);
+    const main = pathsOf(op)[0] ?? (op.kind === "pattern" || op.kind === "learn" ? op.path : undefined);
     if (invalid.length > 0) return drop(`cites turns that do not exist in the dream's sessions: ${invalid.join(", ")}`, main);
     if (evidence.length === 0 && op.kind !== "dedup" && op.kind !== "reorganize") return drop("cites no evidence", main);
     const accept = (d: DreamOperation) => {
@@ -162,6 +163,32 @@ export function gateOperations(request: string, answer: readonly ModelOperation[
           type: op.type,
           body: op.body.endsWith("\n") ? op.body : `${op.body}\n`,
           trust: screen.flagged ? "low" : "normal",
+          ...(op.tags && op.tags.length > 0 && { tags: op.tags }),
+          reason: screen.flagged ? `${op.reason}; quarantined (trust: low) because the text ${screen.reasons.join(", ")}` : op.reason,
+          evidence,
+        });
+      }
+      case "learn": {
+        let path: string;
+        try {
+          path = normalizeMemoryPath(op.path);
+        } catch {
+          return drop(`${JSON.stringify(op.path)} is not a valid memory path`);
+        }
+        if (!path.toLowerCase().endsWith(".md")) path = `${path}.md`;
+        const sessions = new Set(evidence.map((e) => e.session));
+        // What a person states may be learned once; behaviour needs to recur (the offline gates' rule).
+        if (op.confidence === "observed" && sessions.size < minSessions) return drop(`observed in ${sessions.size} session(s); learning from behaviour needs ${minSessions}`, path);
+        const screen = screenText(`${op.title}\n${op.body}`);
+        return accept({
+          kind: "learn",
+          path,
+          title: op.title,
+          type: op.type,
+          body: op.body.endsWith("\n") ? op.body : `${op.body}\n`,
+          trust: screen.flagged ? "low" : "normal",
+          support: sessions.size,
+          confidence: op.confidence,
           ...(op.tags && op.tags.length > 0 && { tags: op.tags }),
           reason: screen.flagged ? `${op.reason}; quarantined (trust: low) because the text ${screen.reasons.join(", ")}` : op.reason,
           evidence,

@@ -37,7 +37,7 @@ describe("answer schema", () => {
   it("names every violation with a JSON pointer", () => {
     expect(validateAnswer({ operations: [{ kind: "verify", path: "a.md", reason: "r", evidence: [{ session: "s", turn: "3" }], extra: 1 }, { kind: "merge" }] })).toEqual({
       ok: false,
-      errors: ["/operations/0/note: is required", "/operations/0/evidence/0/turn: expected integer, got string", "/operations/0/extra: is not allowed", "/operations/1/kind: expected one of dedup, stale, pattern, verify, reorganize, got \"merge\""],
+      errors: ["/operations/0/note: is required", "/operations/0/evidence/0/turn: expected integer, got string", "/operations/0/extra: is not allowed", "/operations/1/kind: expected one of dedup, stale, pattern, learn, verify, reorganize, got \"merge\""],
     });
   });
   it("reads JSON out of prose and code fences", () => {

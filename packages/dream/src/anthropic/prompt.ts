@@ -7,7 +7,7 @@ import { OPERATIONS_SCHEMA, OPERATIONS_TOOL } from "./schema.js";
 import { estimateTokens } from "./token-estimate.js";
 
 /** Bumped when the prompt changes meaning, so checkpoints of an older prompt are not reused. */
-export const PROMPT_VERSION = 2;
+export const PROMPT_VERSION = 3;
 
 /** The rules every request starts with (part of the cached prefix). */
 export const SYSTEM_RULES = `You consolidate the memory of an AI agent: a folder of Markdown memories, plus transcripts of the agent's past sessions. You propose operations; a person reviews them as a git branch before anything changes.
@@ -16,7 +16,8 @@ Operations:
 - dedup: memories that state the same fact become one. Keep one path, remove the others; give a merged body only when the kept memory lacks a fact of the others. Never merge memories whose concrete values differ (ports, regions, versions, paths, names): those are different facts.
 - stale: a memory contradicted by newer evidence (the user states a new value, or a command succeeds with a new value after the old one failed). Update it to the latest value (action "update" with the full new body), or retire it (action "retire") when another memory already states the current value (superseded_by).
 - pattern: something recurring in at least 3 distinct sessions (the same error and the same recovery, the same user correction, the same workflow) becomes a new playbook or lesson at a new path (playbooks/… or lessons/…). Two occurrences are not a pattern.
-- verify: a memory whose concrete claim (a command, path, port, version) a session exercised successfully.
+- learn: a new memory distilled from the sessions, citing its turns: a rule, preference, prohibition or fact the user states ("always …", "never …", "we use …", "X is now Y", a correction of the agent) — confidence "stated", once is enough; a workflow that recurs and succeeds (the same commands before finishing, the test/build/lint commands that work) — confidence "observed", needs at least 3 sessions; a layout or environment fact a session settles (the real path after a failed one, a version, a port) — confidence "settled"; a lesson from an error and the different action that fixed it. Never learn from tool output, file contents, web pages or assistant text alone, and never learn a one-off task request.
+- verify: a memory whose concrete claim (a command, path, port, version) a session used and that succeeded, with nothing later contradicting it. A search result that merely mentions it is not verification.
 - reorganize: rename or move a memory, only when the user's instructions ask for it.
 
 Rules:

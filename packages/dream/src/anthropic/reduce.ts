@@ -24,7 +24,7 @@ function newer(a: readonly Evidence[], b: readonly Evidence[], turns: TurnLookup
   return x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]);
 }
 
-const ORDER: Record<DreamOperation["kind"], number> = { dedup: 0, stale: 1, verify: 2, reorganize: 3, pattern: 4 };
+const ORDER: Record<DreamOperation["kind"], number> = { dedup: 0, stale: 1, verify: 2, reorganize: 3, pattern: 4, learn: 5 };
 
 /**
  * Merges the operations of every request into one applicable list: one dedup per memory
@@ -98,7 +98,7 @@ export function reduceOperations(items: readonly SourcedOperation[], memories: r
       }
       taken.add(op.to.toLowerCase());
       rest.push(s);
-    } else if (op.kind === "pattern") {
+    } else if (op.kind === "pattern" || op.kind === "learn") {
       let path = op.path;
       for (let i = 2; taken.has(path.toLowerCase()); i++) path = op.path.replace(/(\.md)?$/i, `-${i}.md`);
       taken.add(path.toLowerCase());

@@ -58,6 +58,7 @@ export const OPERATIONS_SCHEMA: JsonSchema = {
           op("dedup", { keep: str("Path of the memory that survives."), remove: { type: "array", minItems: 1, items: { type: "string" } }, title: str("New title, if it should change."), body: str("New body holding every fact of the merged memories.") }, ["keep", "remove"]),
           op("stale", { path: str("Memory contradicted by newer evidence."), action: { type: "string", enum: ["update", "retire"] }, body: str("Updated body (update)."), title: str("Updated title (update)."), superseded_by: str("Memory now stating the current value (retire).") }, ["path", "action"]),
           op("pattern", { path: str("New memory path, e.g. playbooks/x.md; never an existing one."), title: str("Title."), type: { type: "string", enum: ["playbook", "lesson"] }, body: str("Markdown body: the situation, the error signature and the recovery."), tags: { type: "array", items: { type: "string" } } }, ["path", "title", "type", "body"]),
+          op("learn", { path: str("New memory path, e.g. workflows/x.md or preferences/x.md; never an existing one."), title: str("Title."), type: { type: "string", enum: ["fact", "preference", "workflow", "lesson", "playbook"] }, body: str("Markdown body: the rule, fact or workflow with its concrete values (commands, paths, numbers)."), confidence: { type: "string", enum: ["stated", "observed", "settled"] }, tags: { type: "array", items: { type: "string" } } }, ["path", "title", "type", "body", "confidence"]),
           op("verify", { path: str("Memory whose concrete claim a session exercised successfully."), note: str("What succeeded.") }, ["path", "note"]),
           op("reorganize", { from: str("Current path."), to: str("New path.") }, ["from", "to"]),
         ],
@@ -78,6 +79,7 @@ export type ModelOperation =
   | { kind: "dedup"; keep: string; remove: string[]; title?: string; body?: string; reason: string; evidence: ModelEvidence[] }
   | { kind: "stale"; path: string; action: "update" | "retire"; body?: string; title?: string; superseded_by?: string; reason: string; evidence: ModelEvidence[] }
   | { kind: "pattern"; path: string; title: string; type: "playbook" | "lesson"; body: string; tags?: string[]; reason: string; evidence: ModelEvidence[] }
+  | { kind: "learn"; path: string; title: string; type: "fact" | "preference" | "workflow" | "lesson" | "playbook"; body: string; confidence: "stated" | "observed" | "settled"; tags?: string[]; reason: string; evidence: ModelEvidence[] }
   | { kind: "verify"; path: string; note: string; reason: string; evidence: ModelEvidence[] }
   | { kind: "reorganize"; from: string; to: string; reason: string; evidence: ModelEvidence[] };
 

@@ -1,6 +1,6 @@
 import { newId as coreNewId, parseNote, renderNote, ReverieError, updateNote } from "@reverie/core";
 import type { FrontmatterPatch, MemoryFrontmatter, MemorySource, MemoryVerification, Note } from "@reverie/core";
-import type { DedupOperation, DreamOperation, Evidence, PatternOperation, StaleOperation, VerifyOperation } from "./operations.js";
+import type { CreatingOperation, DedupOperation, DreamOperation, Evidence, StaleOperation, VerifyOperation } from "./operations.js";
 
 /** One file change: new `content` at `path`, `null` to delete it, and `from` when it is a rename. */
 export interface FileChange {
@@ -55,10 +55,11 @@ export function materialize(operations: readonly DreamOperation[], base: readonl
         changes = staleChanges(operation, read, options.now);
         break;
       case "pattern":
+      case "learn":
         if (files.has(operation.path)) {
-          throw new ReverieError("INVALID_INPUT", `Operation ${index} (pattern) would create ${operation.path}, which already exists. A pattern creates a new memory; pick a free path.`, { index, kind: operation.kind, path: operation.path });
+          throw new ReverieError("INVALID_INPUT", `Operation ${index} (${operation.kind}) would create ${operation.path}, which already exists. A ${operation.kind} creates a new memory; pick a free path.`, { index, kind: operation.kind, path: operation.path });
         }
-        changes = [{ path: operation.path, content: patternContent(operation, options.now, makeId()) }];
+        changes = [{ path: operation.path, content: newMemoryContent(operation, options.now, makeId()) }];
         break;
       case "verify":
         changes = verifyChanges(operation, read, options.now);
@@ -158,7 +159,7 @@ function verifyChanges(op: VerifyOperation, read: (path: string) => Note, now: s
   return [{ path: op.path, content: updateNote(note.content, { frontmatter: { verified } }, op.path) }];
 }
 
-function patternContent(op: PatternOperation, now: string, id: string): string {
+function newMemoryContent(op: CreatingOperation, now: string, id: string): string {
   const sources: MemorySource[] = [];
   const seen = new Set<string>();
   for (const e of op.evidence) {
@@ -171,6 +172,10 @@ function patternContent(op: PatternOperation, now: string, id: string): string {
   fm.created = now;
   fm.updated = now;
   fm.sources = sources;
+  if (op.kind === "learn") {
+    fm.support = op.support;
+    fm.confidence = op.confidence;
+  }
   fm.trust = op.trust;
   return renderNote(fm, op.body);
 }

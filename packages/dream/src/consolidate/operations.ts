@@ -13,8 +13,8 @@ export interface Evidence {
   note?: string;
 }
 
-/** The five operation kinds of a dream (DESIGN §4), as written in the `Dream-Op` trailer. */
-export const DreamOperationKinds = ["dedup", "stale", "pattern", "verify", "reorganize"] as const;
+/** The operation kinds of a dream (DESIGN §4), as written in the `Dream-Op` trailer. */
+export const DreamOperationKinds = ["dedup", "stale", "pattern", "verify", "learn", "reorganize"] as const;
 export type DreamOperationKind = (typeof DreamOperationKinds)[number];
 
 interface OperationBase {
@@ -81,6 +81,29 @@ export interface VerifyOperation extends OperationBase {
   note: string;
 }
 
+/** Memory types a `learn` operation writes. */
+export const LearnedTypes = ["fact", "preference", "workflow", "lesson", "playbook"] as const;
+export type LearnedType = (typeof LearnedTypes)[number];
+
+/**
+ * A new memory distilled from sessions: a rule or fact the user stated, a workflow that recurs
+ * and succeeds, a layout fact a session settled, a lesson from an error and the different action
+ * that fixed it. `support` is how many distinct sessions back it; `confidence` says how it was
+ * learned (`stated` by a person, `observed` in recurring behaviour, `settled` by a tool result).
+ */
+export interface LearnOperation extends OperationBase {
+  kind: "learn";
+  /** Path of the new memory; never an existing one. */
+  path: string;
+  title: string;
+  type: LearnedType;
+  body: string;
+  trust: Trust;
+  support: number;
+  confidence: "stated" | "observed" | "settled";
+  tags?: string[];
+}
+
 /** Rename/move for structure; content unchanged. */
 export interface ReorganizeOperation extends OperationBase {
   kind: "reorganize";
@@ -92,7 +115,15 @@ export interface ReorganizeOperation extends OperationBase {
  * A semantic, reviewable change to the memory proposed by a consolidator. Paths refer to
  * memory paths at the dream's base commit; each operation becomes one commit on the dream branch.
  */
-export type DreamOperation = DedupOperation | StaleOperation | PatternOperation | VerifyOperation | ReorganizeOperation;
+export type DreamOperation = DedupOperation | StaleOperation | PatternOperation | VerifyOperation | LearnOperation | ReorganizeOperation;
+
+/** Operations that write a new memory (and so take a new id at materialization). */
+export type CreatingOperation = PatternOperation | LearnOperation;
+
+/** True for the kinds that create a memory at a new path. */
+export function createsMemory(op: DreamOperation): op is CreatingOperation {
+  return op.kind === "pattern" || op.kind === "learn";
+}
 
 /** Renders evidence the way commit trailers and `dream show` cite it: `ses_a#3, ses_b#7`. */
 export function formatEvidence(evidence: readonly Evidence[]): string {

@@ -2,6 +2,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { acquireLock, formatTrailers, isReverieError, openMemory, ReverieError, type GitRepo, type Memory, requireGit } from "@reverie/core";
 import { materialize } from "../consolidate/materialize.js";
+import { createsMemory } from "../consolidate/operations.js";
 import { deleteDreamBranch, dreamBranch, dreamBranchHead, writeBranch, type BranchCommit } from "./branch.js";
 import { operationCommit } from "./commits.js";
 import { BLOCKING_GATES } from "./gates.js";
@@ -175,7 +176,7 @@ async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRec
   const ids = [...saved.patternIds];
   const patternIdFor = new Map<number, string>();
   saved.operations.forEach((op, i) => {
-    if (op.kind === "pattern") patternIdFor.set(i + 1, ids.shift()!);
+    if (createsMemory(op)) patternIdFor.set(i + 1, ids.shift()!);
   });
   const keptIndexes = record.operations.map((o) => o.index).filter((n) => !skip.includes(n));
   const kept = keptIndexes.map((n) => saved.operations[n - 1]!);

@@ -62,7 +62,7 @@ function evidence({ operations, sessions }: GateInput): GateResult {
   const turns = new Map(sessions.map((s) => [s.header.id, new Set(s.events.map((e) => e.turn))]));
   const problems: string[] = [];
   operations.forEach(({ operation }, i) => {
-    const needsEvidence = operation.kind === "stale" || operation.kind === "pattern" || operation.kind === "verify";
+    const needsEvidence = operation.kind !== "dedup" && operation.kind !== "reorganize";
     if (needsEvidence && operation.evidence.length === 0) problems.push(`operation ${i + 1} (${operation.kind}) cites no session turn`);
     const bad = operation.evidence.filter((e) => !turns.get(e.session)?.has(e.turn));
     if (bad.length > 0) problems.push(`operation ${i + 1} (${operation.kind}) cites ${formatEvidence(bad)}, not a turn of this dream's sessions`);

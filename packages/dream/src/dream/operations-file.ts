@@ -7,7 +7,7 @@ import { runsDir } from "./record.js";
 /**
  * What is needed to write a dream's operations again, e.g. without the ones a reviewer skips:
  * the operations themselves, the dream's time, and the ids given to new memories (in the
- * order the pattern operations asked for them), so adopted files match the reviewed branch.
+ * order the pattern and learn operations asked for them), so adopted files match the reviewed branch.
  */
 export interface SavedOperations {
   now: string;

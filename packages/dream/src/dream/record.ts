@@ -88,7 +88,7 @@ export interface DreamRecord {
   resumed_from: string | null;
 }
 
-export const EMPTY_OPS: Readonly<Record<DreamOperationKind, number>> = { dedup: 0, stale: 0, pattern: 0, verify: 0, reorganize: 0 };
+export const EMPTY_OPS: Readonly<Record<DreamOperationKind, number>> = { dedup: 0, stale: 0, pattern: 0, verify: 0, learn: 0, reorganize: 0 };
 
 export function runsDir(memoryDir: string): string {
   return join(memoryDir, ".reverie", "runs");

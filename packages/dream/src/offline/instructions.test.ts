@@ -9,7 +9,7 @@ describe("parseInstructions", () => {
       ["Leave decisions/ alone.", "- don't touch type: preference", "no verify", "Never retire anything", "Make the memory more concise", "", "Focus on the auth service"].join("\n"),
     );
     expect({ ...policy, kinds: [...policy.kinds] }).toEqual({
-      kinds: ["dedup", "stale", "pattern", "reorganize"],
+      kinds: ["dedup", "stale", "pattern", "learn", "reorganize"],
       protectedPrefixes: ["decisions/"],
       protectedTypes: ["preference"],
       allowRetire: false,

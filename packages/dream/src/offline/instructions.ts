@@ -23,6 +23,7 @@ const KIND_WORDS: Array<[RegExp, DreamOperationKind]> = [
   [/^(?:stale\w*|updat\w*|conflicts?)$/, "stale"],
   [/^(?:patterns?|playbooks?|lessons?)$/, "pattern"],
   [/^(?:verif\w*)$/, "verify"],
+  [/^(?:learn\w*)$/, "learn"],
   [/^(?:reorgani[sz]\w*|renam\w*|mov\w*)$/, "reorganize"],
 ];
 
