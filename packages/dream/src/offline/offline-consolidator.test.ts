@@ -56,6 +56,7 @@ function paths(op: DreamOperation): string[] {
     case "reorganize":
       return [op.from];
     case "pattern":
+    case "learn":
       return [];
   }
 }
