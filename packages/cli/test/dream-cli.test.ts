@@ -62,7 +62,7 @@ describe("reverie dream (offline)", () => {
 
     const stale = record.operations.find((op: { kind: string }) => op.kind === "stale").index;
     const adopt = await reverie(["dream", "adopt", record.id, "--skip", String(stale), "--dir", dir]);
-    expect(adopt).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^adopted ${record.id}: 5 operation\\(s\\) \\(skipped ${stale}\\) merged in commit [0-9a-f]{7}\\n$`)) });
+    expect(adopt).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^adopted ${record.id}: 6 operation\\(s\\) \\(skipped ${stale}\\) merged in commit [0-9a-f]{7}\\n$`)) });
     expect(await readFile(join(dir, "infra/api-port.md"), "utf8")).toContain("8080");
 
     const list = await reverie(["dream", "list", "--dir", dir]);
@@ -100,14 +100,14 @@ describe("reverie dream adopt, discard and exit codes", () => {
     expect(show.stdout).not.toContain("reverie dream adopt");
     expect(await reverie(["dream", "adopt", id, "--dir", dir])).toMatchObject({ code: 2, stderr: expect.stringContaining("loss_cap") });
     expect(git(dir, "log", "-1", "--format=%s")).not.toContain("dream: adopt");
-    expect(await reverie(["dream", "adopt", id, "--force", "--dir", dir])).toMatchObject({ code: 0, stdout: expect.stringContaining(`adopted ${id}: 6 operation(s) merged`) });
+    expect(await reverie(["dream", "adopt", id, "--force", "--dir", dir])).toMatchObject({ code: 0, stdout: expect.stringContaining(`adopted ${id}: 7 operation(s) merged`) });
   });
 
   it("counts a repeated --skip once", async () => {
     const { id } = await offlineDream();
     expect(await reverie(["dream", "adopt", id, "--skip", "1", "--skip", "1", "--dir", dir])).toMatchObject({
       code: 0,
-      stdout: expect.stringMatching(new RegExp(`^adopted ${id}: 5 operation\\(s\\) \\(skipped 1\\) merged in commit [0-9a-f]{7}\\n$`)),
+      stdout: expect.stringMatching(new RegExp(`^adopted ${id}: 6 operation\\(s\\) \\(skipped 1\\) merged in commit [0-9a-f]{7}\\n$`)),
     });
   });
 
@@ -124,7 +124,7 @@ describe("reverie dream adopt, discard and exit codes", () => {
     expect((await reverie(["dream", "adopt", id, "--dir", dir])).code).toBe(0);
     expect(await reverie(["dream", "discard", id, "--dir", dir])).toMatchObject({ code: 1, stderr: expect.stringContaining("git revert -m 1") });
     const show = await reverie(["dream", "show", id, "--dir", dir]);
-    expect(show.stdout).toContain("6 operation");
+    expect(show.stdout).toContain("7 operation");
     expect(show.stdout).not.toContain("on branch");
   });
 

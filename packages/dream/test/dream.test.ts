@@ -62,7 +62,7 @@ describe("an offline dream over the sample", () => {
     const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK, onProgress: (e) => stages.push(e.stage) });
 
     expect(run).toMatchObject({ status: "completed", provider: "offline", error: null, adopted: null, outputs: { branch: `dream/${run.id}` } });
-    expect(run.outputs.ops).toEqual({ dedup: 1, stale: 1, pattern: 1, verify: 3, learn: 0, reorganize: 0 });
+    expect(run.outputs.ops).toEqual({ dedup: 1, stale: 1, pattern: 1, verify: 3, learn: 1, reorganize: 0 });
     expect(run.gates.map((g) => [g.name, g.passed])).toEqual([["loss_cap", true], ["no_op", true], ["evidence", true], ["injection", true]]);
     expect(run.inputs.sessions).toHaveLength(4);
     expect([...new Set(stages)]).toEqual(["snapshot", "sessions", "consolidate", "validate", "write", "done"]);
@@ -71,7 +71,7 @@ describe("an offline dream over the sample", () => {
     const log = git(dir, "log", "--reverse", "--format=%an|%s|%(trailers:key=Dream-Op,valueonly,separator=)|%(trailers:key=Dream,valueonly,separator=)", `${run.inputs.base_commit}..${run.outputs.branch}`)
       .trim()
       .split("\n");
-    expect(log[0]).toBe(`reverie-dream|dream: ${run.id} (offline, 6 operations)||${run.id}`);
+    expect(log[0]).toBe(`reverie-dream|dream: ${run.id} (offline, 7 operations)||${run.id}`);
     expect(log.slice(1).map((line) => line.split("|")[2])).toEqual(run.operations.map((op) => op.kind));
     expect(log.slice(1).every((line) => line.startsWith("reverie-dream|dream: ") && line.endsWith(`|${run.id}`))).toBe(true);
     expect(git(dir, "rev-parse", run.outputs.branch!).trim()).toBe(run.outputs.head);
@@ -101,7 +101,7 @@ describe("an offline dream over the sample", () => {
     const all = await Promise.all(files.map(async (p) => (await memory.read(p)).content));
     expect(all.some((text) => text.includes("setup.example"))).toBe(false);
     expect(all.some((text) => text.includes("AWS_PROFILE") && text.includes("type: playbook"))).toBe(false);
-    expect(git(dir, "log", "-1", "--format=%s|%P")).toMatch(new RegExp(`^dream: adopt ${run.id} \\(6 operations\\)\\|[0-9a-f]{40} [0-9a-f]{40}\\n$`));
+    expect(git(dir, "log", "-1", "--format=%s|%P")).toMatch(new RegExp(`^dream: adopt ${run.id} \\(7 operations\\)\\|[0-9a-f]{40} [0-9a-f]{40}\\n$`));
     expect(git(dir, "status", "--porcelain")).toBe("");
     expect(git(dir, "branch", "--list", "dream/*")).toBe("");
     expect(await readDream(dir, run.id)).toMatchObject({ adopted: { skipped: [] }, archived_at: expect.any(String) });
@@ -171,7 +171,7 @@ describe("adopt and discard, refused", () => {
     await (await openMemory(dir)).write("notes/after.md", "---\ntitle: After\n---\nStill writable.\n", { stamp: false });
     await rm(hook);
     await adoptDream(dir, run.id);
-    expect(git(dir, "log", "-1", "--format=%s")).toBe(`dream: adopt ${run.id} (6 operations)\n`);
+    expect(git(dir, "log", "-1", "--format=%s")).toBe(`dream: adopt ${run.id} (7 operations)\n`);
   });
 
   it("refuses a dream whose blocking gate failed unless forced", async () => {
@@ -226,7 +226,7 @@ describe("adopt and discard, refused", () => {
     const run = await dream({ memory: dir, sessions: [join(SAMPLE, "sessions")], clock: CLOCK });
     git(dir, "update-ref", `refs/heads/dream-adopt/${run.id}`, run.outputs.head!);
     await adoptDream(dir, run.id, { skip: [1] });
-    expect(git(dir, "log", "-1", "--format=%s")).toBe(`dream: adopt ${run.id} (5 operations)\n`);
+    expect(git(dir, "log", "-1", "--format=%s")).toBe(`dream: adopt ${run.id} (6 operations)\n`);
     expect(git(dir, "for-each-ref", "refs/heads/dream-adopt/")).toBe("");
   });
 

@@ -1,10 +1,11 @@
 import { ReverieError } from "@reverie/core";
 import type { ConsolidateContext, ConsolidateInput, ConsolidateOutput, Consolidator } from "../consolidate/consolidator.js";
-import type { DreamOperation, StaleOperation } from "../consolidate/operations.js";
+import type { DreamOperation, LearnOperation, StaleOperation } from "../consolidate/operations.js";
 import { commandCorrections, userCorrections } from "./corrections.js";
 import { findDuplicates, type DedupOptions } from "./dedup.js";
 import { sortSessions, turnIndex } from "./evidence.js";
 import { isProtected, parseInstructions } from "./instructions.js";
+import { learnWorkflows, type WorkflowOptions } from "./learn-workflows.js";
 import { memoryView } from "./memory-view.js";
 import { mineCorrections, mineRecoveries, type PatternOptions } from "./patterns.js";
 import { sessionSignals } from "./signals.js";
@@ -16,6 +17,7 @@ import { findVerifications } from "./verify.js";
 export interface OfflineConsolidatorOptions {
   dedup?: DedupOptions;
   patterns?: PatternOptions;
+  workflows?: WorkflowOptions;
   /**
    * Most verifying sessions cited per memory (the latest ones).
    * @default 3
@@ -23,7 +25,7 @@ export interface OfflineConsolidatorOptions {
   verifyMaxSessions?: number;
 }
 
-const STAGES = ["index", "dedup", "stale", "verify", "pattern"] as const;
+const STAGES = ["index", "dedup", "stale", "verify", "pattern", "learn"] as const;
 
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new ReverieError("CANCELED", "The dream was canceled while consolidating.", { stage: "consolidate" }, { cause: signal.reason });
@@ -101,7 +103,11 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
           ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
         : [];
 
-      const operations: DreamOperation[] = [...dedups, ...stale, ...verifies, ...patterns];
+      checkAborted(signal);
+      progress("learn");
+      const learned: LearnOperation[] = policy.kinds.has("learn") ? [...learnWorkflows(signals, views, taken, turns, options.workflows)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) : [];
+
+      const operations: DreamOperation[] = [...dedups, ...stale, ...verifies, ...patterns, ...learned];
       onProgress?.({ stage: "done", done: STAGES.length, total: STAGES.length });
       return { operations, ignoredInstructions: ignored };
     },

@@ -2,6 +2,7 @@ import type { Evidence, PatternOperation } from "../consolidate/operations.js";
 import { commandShape } from "./corrections.js";
 import { sortEvidence, withAt, type TurnIndex } from "./evidence.js";
 import { screenText } from "./injection.js";
+import { freePath, oneLine, slugify } from "./memory-paths.js";
 import type { MemoryView } from "./memory-view.js";
 import { errorLine, errorSignature, recoverySignature, normalizeSignature } from "./signature.js";
 import type { SessionSignals, ToolCall } from "./signals.js";
@@ -27,33 +28,6 @@ interface Occurrence {
   rank: number;
   error: ToolCall;
   recovery: ToolCall;
-}
-
-function slugify(text: string, maxWords = 6): string {
-  const slug = text
-    .toLowerCase()
-    .replace(/<[a-z]+>/g, " ")
-    .replace(/['’]/g, "")
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim()
-    .split(" ")
-    .filter((w) => w !== "")
-    .slice(0, maxWords)
-    .join("-");
-  return slug === "" ? "pattern" : slug;
-}
-
-/** A free path under `folder`, never one of the memory's paths or one already proposed. */
-function freePath(folder: string, slug: string, taken: Set<string>): string {
-  let path = `${folder}/${slug}.md`;
-  for (let i = 2; taken.has(path); i++) path = `${folder}/${slug}-${i}.md`;
-  taken.add(path);
-  return path;
-}
-
-function oneLine(text: string, max = 160): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 /** The recovery of a failed call: the next successful call, preferring one of the same tool. */

@@ -26,6 +26,10 @@ export interface SessionSignals {
   /** Index of the session in dream order. */
   rank: number;
   started: number;
+  /** Working directory the agent ran in, when the transcript says. */
+  cwd: string | undefined;
+  /** The session's last turn, to place a call early or late in it. */
+  lastTurn: number;
   calls: ToolCall[];
   userMessages: UserMessage[];
 }
@@ -71,6 +75,7 @@ export function sessionSignals(sessions: readonly Session[]): SessionSignals[] {
     }
     calls.sort((a, b) => a.use.turn - b.use.turn);
     userMessages.sort((a, b) => a.event.turn - b.event.turn);
-    return { id, rank, started, calls, userMessages };
+    const lastTurn = session.events.reduce((max, e) => Math.max(max, e.turn), 0);
+    return { id, rank, started, cwd: session.header.cwd, lastTurn, calls, userMessages };
   });
 }

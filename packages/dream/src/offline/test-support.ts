@@ -14,7 +14,7 @@ type Step =
   | { toolOutput: string };
 
 /** A session from steps; every event gets the next turn, tool calls take two (use, result). */
-export function session(sessionId: string, started: string, steps: Step[]): Session {
+export function session(sessionId: string, started: string, steps: Step[], header: { cwd?: string } = {}): Session {
   const events: SessionEvent[] = [];
   let turn = 0;
   let call = 0;
@@ -34,7 +34,7 @@ export function session(sessionId: string, started: string, steps: Step[]): Sess
     }
   }
   return {
-    header: { type: "session", id: sessionId, started, ended: at(turn), source: { format: "reverie", path: `/tmp/${sessionId}.jsonl`, sha256: "0".repeat(64) } },
+    header: { type: "session", id: sessionId, started, ended: at(turn), source: { format: "reverie", path: `/tmp/${sessionId}.jsonl`, sha256: "0".repeat(64) }, ...header },
     events,
   };
 }
