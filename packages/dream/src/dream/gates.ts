@@ -70,7 +70,27 @@ function evidence({ operations, sessions }: GateInput): GateResult {
   return { name: "evidence", passed: problems.length === 0, detail: problems.length === 0 ? "every citation is a real session turn" : listed(problems) };
 }
 
-function injection({ base, operations }: GateInput): GateResult {
+/** Text compared for provenance: case, emphasis marks, typed line-break backslashes and spacing do not matter. */
+function comparable(text: string): string {
+  return text.toLowerCase().replace(/[*_`\\]/g, "").replace(/\s+/g, " ").trim();
+}
+
+/**
+ * What people typed in the cited turns, per operation. Instruction-like text is the danger when it
+ * arrives through a tool result, a page or a file; the same words typed by the user are the user's
+ * own rule ("always include the study area"), and a memory may keep them at normal trust.
+ */
+function citedUserText(evidence: readonly { session: string; turn: number }[], sessions: readonly Session[]): string[] {
+  const byId = new Map(sessions.map((s) => [s.header.id, s]));
+  const out: string[] = [];
+  for (const e of evidence) {
+    const event = byId.get(e.session)?.events.find((ev) => ev.turn === e.turn);
+    if (event?.type === "message" && event.role === "user" && !event.meta && !event.sidechain) out.push(comparable(event.text));
+  }
+  return out;
+}
+
+function injection({ base, operations, sessions }: GateInput): GateResult {
   const before = new Map(base.map((n) => [n.path, n.body]));
   const problems: string[] = [];
   operations.forEach(({ operation, changes }, i) => {
@@ -80,7 +100,10 @@ function injection({ base, operations }: GateInput): GateResult {
       if (note.frontmatter.trust === "low") continue;
       if (before.get(change.from ?? change.path) === note.body) continue; // text that was already trusted
       const screen = screenText(note.body);
-      if (screen.flagged) problems.push(`operation ${i + 1} (${operation.kind}) writes ${change.path} as a normal-trust memory, but its text ${screen.reasons.join(", ")}`);
+      if (!screen.flagged) continue;
+      const typed = citedUserText(operation.evidence, sessions);
+      if (typed.length > 0 && screen.matches.every((m) => typed.some((t) => t.includes(comparable(m))))) continue;
+      problems.push(`operation ${i + 1} (${operation.kind}) writes ${change.path} as a normal-trust memory, but its text ${screen.reasons.join(", ")}`);
     }
   });
   return {

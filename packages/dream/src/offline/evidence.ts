@@ -57,12 +57,28 @@ export function sortEvidence(evidence: readonly Evidence[], turns: TurnIndex): E
   return out.sort((a, b) => turns.rank(a.session) - turns.rank(b.session) || (a.session < b.session ? -1 : a.session > b.session ? 1 : 0) || a.turn - b.turn);
 }
 
-/** Sorts sessions into dream order: by start time (unknown first), then id, independent of input order. */
+/**
+ * Sorts sessions into dream order, independent of input order: by the transcript's own start
+ * time; sessions without one (text exports carry no times) come first, ordered by their source
+ * file's name — exports are usually named by date — and then by id.
+ */
 export function sortSessions(sessions: readonly Session[]): Session[] {
+  const key = (s: Session): [number, string] => (s.header.started !== undefined ? [1, s.header.started] : [0, sourceName(s)]);
   return [...sessions].sort((a, b) => {
-    const ta = a.header.started ?? "";
-    const tb = b.header.started ?? "";
-    if (ta !== tb) return ta < tb ? -1 : 1;
+    const [ka, va] = key(a);
+    const [kb, vb] = key(b);
+    if (ka !== kb) return ka - kb;
+    if (va !== vb) return va < vb ? -1 : 1;
     return a.header.id < b.header.id ? -1 : a.header.id > b.header.id ? 1 : 0;
   });
+}
+
+/** The file name a session was imported from ("2025-11-24-f.txt"), empty when unknown. */
+function sourceName(session: Session): string {
+  return session.header.source?.path?.split(/[\\/]/).pop() ?? "";
+}
+
+/** Sessions whose place in dream order was guessed (no start time in the transcript). */
+export function undatedSessions(sessions: readonly Session[]): Session[] {
+  return sessions.filter((s) => s.header.started === undefined);
 }

@@ -7,6 +7,8 @@ export interface ScreenResult {
   flagged: boolean;
   /** Short names of the rules that matched, for the operation's reason. */
   reasons: string[];
+  /** The text each match covered, in rule order, so a gate can ask where it came from. */
+  matches: string[];
 }
 
 const RULES: Array<[string, RegExp]> = [
@@ -25,6 +27,12 @@ const RULES: Array<[string, RegExp]> = [
 /** Screens `text` for instruction-like content. */
 export function screenText(text: string): ScreenResult {
   const reasons: string[] = [];
-  for (const [name, re] of RULES) if (re.test(text) && !reasons.includes(name)) reasons.push(name);
-  return { flagged: reasons.length > 0, reasons };
+  const matches: string[] = [];
+  for (const [name, re] of RULES) {
+    const found = [...text.matchAll(new RegExp(re.source, `${re.flags}g`))].map((m) => m[0]);
+    if (found.length === 0) continue;
+    matches.push(...found);
+    if (!reasons.includes(name)) reasons.push(name);
+  }
+  return { flagged: reasons.length > 0, reasons, matches };
 }

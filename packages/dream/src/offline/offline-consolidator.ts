@@ -5,6 +5,7 @@ import { commandCorrections, userCorrections } from "./corrections.js";
 import { findDuplicates, type DedupOptions } from "./dedup.js";
 import { sortSessions, turnIndex } from "./evidence.js";
 import { isProtected, parseInstructions } from "./instructions.js";
+import { learnStatements } from "./learn-statements.js";
 import { learnWorkflows, type WorkflowOptions } from "./learn-workflows.js";
 import { memoryView } from "./memory-view.js";
 import { mineCorrections, mineRecoveries, type PatternOptions } from "./patterns.js";
@@ -105,7 +106,7 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
 
       checkAborted(signal);
       progress("learn");
-      const learned: LearnOperation[] = policy.kinds.has("learn") ? [...learnWorkflows(signals, views, taken, turns, options.workflows)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) : [];
+      const learned: LearnOperation[] = policy.kinds.has("learn") ? [...learnStatements(signals, live, stats, taken, turns), ...learnWorkflows(signals, live, taken, turns, options.workflows)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) : [];
 
       const operations: DreamOperation[] = [...dedups, ...stale, ...verifies, ...patterns, ...learned];
       onProgress?.({ stage: "done", done: STAGES.length, total: STAGES.length });

@@ -1,0 +1,168 @@
+import type { Evidence, LearnOperation } from "../consolidate/operations.js";
+import { sortEvidence, withAt, type TurnIndex } from "./evidence.js";
+import { clausesOf, type Clause } from "./language.js";
+import type { MemoryView } from "./memory-view.js";
+import { freePath, oneLine, slugify } from "./memory-paths.js";
+import type { SessionSignals } from "./signals.js";
+import { weightedJaccard, type TermStats } from "./similarity.js";
+import { tokenSet } from "./tokenize.js";
+import { valueSet } from "./values.js";
+
+/**
+ * Rules, preferences and prohibitions a person states to the agent ("in all cases … never delete
+ * tasks", "use a correction manifest rather than editing attribution.csv directly", "don't forget
+ * to commit and push when done"). A person's explicit statement is enough once — it is the
+ * strongest evidence a session holds — so a statement needs one session, and the number of
+ * sessions that repeat it is its support. What is not a rule: questions, one-off instructions
+ * ("don't apply them yet"), the speaker's own history or perception ("I've renamed …", "I don't
+ * see …").
+ */
+
+/** What makes a clause a standing rule rather than a request for now. */
+type StatementKind = "rule" | "prohibition" | "preference" | "reminder";
+
+/*
+ * Match patterns of compromise, one per phrase: its `(a|b)` alternation is of single words, so a
+ * phrase list is a list of patterns.
+ */
+/** Words that make an instruction hold beyond the task at hand. */
+const STANDING = ["(always|never|whenever|throughout)", "by default", "from now on", "going forward", "in all cases", "(every|each) time", "in the? future", "at all times", "as a rule", "without exception"];
+/** Standing words that state a policy even in a plain declarative ("the scan supersedes the diary by default"). */
+const POLICY = ["by default", "from now on", "going forward", "in all cases", "as a rule"];
+/** A choice between two ways: the rule is the first. */
+const CONTRAST = ["rather than", "instead of", "(prefer|prefers|preferred)", "(#PastTense|#Participle) not (#PastTense|#Participle)"];
+/** Words that keep an instruction to the present task. */
+const ONE_OFF = ["(yet|today|until|anymore|again|first)", "for now", "right now", "just now", "this time", "at the moment", "any more"];
+/** Negations that are not prohibitions: "don't need to", "don't worry", "don't forget" (a reminder). */
+const NOT_A_PROHIBITION = "(do|dont|don't) not? (need|have|worry|mind|forget)";
+
+/** A speaker stating a rule for themselves and the agent: "we always …", "we should …", "I prefer …". */
+const SPEAKER_RULE = "^(i|we) #Adverb? (always|never|prefer|should|must|want|use)";
+
+const hasAny = (clause: Clause, patterns: readonly string[]) => patterns.some((p) => clause.has(p));
+
+/** Politeness and discourse words a clause may open with. */
+const LEAD_WORDS = "(please|ok|okay|yes|and|also|but|so|just|one thing)+";
+
+function kindOf(clause: Clause): StatementKind | undefined {
+  if (clause.question || clause.text.length < 12 || clause.text.length > 320) return undefined;
+  if (clause.has("(do|dont|don't) not? forget to")) return "reminder";
+  // "Remember that you can …", "recall that they should …" remind of a rule; "note that I'm …" reports.
+  if (clause.has("^(please|and|also|but)? (remember|recall|note) (that|to)")) return clause.has("(you|#Imperative|should|must|need to|to #Verb)") && !clause.has("that (i|we)") ? "reminder" : undefined;
+  if (clause.has("^if (so|not)")) return undefined;
+  // The speaker's history ("I've always created the repo first") or a report of the past is not an instruction.
+  if (clause.past) return undefined;
+  if (hasAny(clause, STANDING) && !clause.has("not always")) {
+    if (clause.firstPerson) return clause.has(SPEAKER_RULE) ? "rule" : undefined;
+    // "The validation package is used throughout the codebase" describes; a rule tells, or states a policy.
+    const directive = clause.imperative || clause.has("(please|you|should|must|shall)") || clause.has("^(always|never) #Verb");
+    return directive || hasAny(clause, POLICY) ? "rule" : undefined;
+  }
+  // A prohibition opens the clause ("please never …", "don't …"); a "don't" further in is usually a report.
+  if (clause.has(`^${LEAD_WORDS}? (do|dont|don't|never) not? #Verb`) && clause.negative && !clause.has(NOT_A_PROHIBITION)) {
+    return hasAny(clause, ONE_OFF) || (clause.has("now") && !clause.has("from now on")) ? undefined : "prohibition";
+  }
+  // "I think it might be best to use X rather than Y" is the speaker's recommendation.
+  if (hasAny(clause, CONTRAST) && (!clause.firstPerson || clause.has(SPEAKER_RULE) || clause.has("(best|better) to #Verb"))) return "preference";
+  return undefined;
+}
+
+/** Discourse words and politeness at the start of a clause, which a memory does not need. */
+const LEAD_IN = /^(?:(?:ok(?:ay)?|yes|yeah|great|thanks?|thank you|one thing|also|and|but|so|well|hi \w+|please)[\s,:!.-]+)+/i;
+
+function statementText(clause: Clause): string {
+  const text = clause.text.replace(LEAD_IN, "").replace(/^(?:in all cases|going forward|from now on)\s*,\s*/i, (m) => m);
+  const trimmed = text.replace(/[\s,;:.-]+$/, "");
+  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+}
+
+interface Statement {
+  session: string;
+  rank: number;
+  turn: number;
+  at: string | undefined;
+  kind: StatementKind;
+  text: string;
+  sentence: string;
+  tokens: Set<string>;
+}
+
+/** Harness text that arrives as a "user" message (slash-command wrappers, hook refusals). */
+function isHarnessText(text: string): boolean {
+  return /^\s*<(?:command-|local-command|system-reminder|user-prompt-submit-hook)/.test(text) || /^Operation stopped by hook:/.test(text);
+}
+
+/** The statements of every user message, in dream order. */
+function statementsOf(signals: readonly SessionSignals[]): Statement[] {
+  const out: Statement[] = [];
+  for (const s of signals) {
+    for (const m of s.userMessages) {
+      if (isHarnessText(m.event.text) || m.event.queued) continue;
+      for (const clause of clausesOf(m.event.text)) {
+        const kind = kindOf(clause);
+        if (kind === undefined) continue;
+        const text = statementText(clause);
+        const tokens = tokenSet(text);
+        if (tokens.size < 2) continue;
+        out.push({ session: s.id, rank: s.rank, turn: m.event.turn, at: m.event.at, kind, text, sentence: clause.sentence, tokens });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Learns what the user stated as a rule, preference, prohibition or reminder: one `preference`
+ * memory per statement, paraphrases across sessions grouped into one (its support is the number
+ * of sessions), quoting the latest wording with the turn. Statements an existing memory already
+ * says are left out.
+ */
+export function learnStatements(
+  signals: readonly SessionSignals[],
+  views: readonly MemoryView[],
+  stats: TermStats,
+  taken: Set<string>,
+  turns: TurnIndex,
+): LearnOperation[] {
+  const clusters: Array<{ tokens: Set<string>; items: Statement[] }> = [];
+  for (const st of statementsOf(signals)) {
+    const home = clusters.find((c) => weightedJaccard(c.tokens, st.tokens, stats) >= 0.6);
+    if (home) home.items.push(st);
+    else clusters.push({ tokens: st.tokens, items: [st] });
+  }
+  const ops: LearnOperation[] = [];
+  for (const c of clusters) {
+    const latest = c.items.reduce((a, b) => (b.rank > a.rank || (b.rank === a.rank && b.turn > a.turn) ? b : a));
+    if (views.some((v) => weightedJaccard(v.tokens, latest.tokens, stats) >= 0.5)) continue;
+    // A statement naming a value a memory holds corrects that memory: the stale pass decides it.
+    const values = valueSet(latest.text);
+    if (views.some((v) => [...values].some((x) => v.values.has(x)))) continue;
+    const sessions = [...new Set(c.items.map((i) => i.session))];
+    const firstPerSession = sessions.map((id) => c.items.find((i) => i.session === id)!);
+    const evidence: Evidence[] = [...firstPerSession, latest].map((i) => withAt({ session: i.session, turn: i.turn, note: `the user states it` }, i.at));
+    const statement = oneLine(latest.text, 300);
+    const quote = oneLine(latest.sentence, 600);
+    const body = [
+      /[.!]$/.test(statement) ? statement : `${statement}.`,
+      "",
+      `The user said so in ${latest.session}#${latest.turn}${sessions.length > 1 ? ` (and in ${sessions.length - 1} other session${sessions.length === 2 ? "" : "s"})` : ""}:`,
+      "",
+      `> ${quote}`,
+      "",
+    ].join("\n");
+    ops.push({
+      kind: "learn",
+      path: freePath("preferences", slugify(statement, 7, "preference"), taken),
+      title: oneLine(statement, 90),
+      type: "preference",
+      body,
+      trust: "normal",
+      support: sessions.length,
+      confidence: "stated",
+      tags: ["user-stated", latest.kind],
+      reason: `the user stated a ${latest.kind} in ${sessions.length} session${sessions.length === 1 ? "" : "s"}: "${oneLine(statement, 80)}"`,
+      evidence: sortEvidence(evidence, turns),
+    });
+  }
+  return ops;
+}
