@@ -49,6 +49,10 @@ describe("containsToken", () => {
     expect(containsToken("github.com/entireio/cli", "entire.io/cli")).toBe(false);
     expect(containsToken("the pattern [0-9a-f]{12}(?:\\s|$)", "[0-9a-f]{12}")).toBe(true);
     expect(containsToken("port 18080", "8080")).toBe(false);
+    expect(containsToken("re-read the file, then retry", "read")).toBe(false);
+    expect(containsToken("re-read the file, then retry", "read|re-read")).toBe(true);
+    expect(containsToken("list the walkers", "walker|walkers")).toBe(true);
+    expect(containsToken("list the walkersx", "walker|walkers")).toBe(false);
   });
 });
 
@@ -111,6 +115,7 @@ describe("parseGoldList", () => {
     expect(() => parseGoldList(JSON.stringify({ ...base, items: [{ ...item, tokens: ["Mise"] }] }), "g.json")).toThrow('g.json: items[0] (a).tokens[0] must be lowercase (tokens are matched case-insensitively), got "Mise"; write "mise"');
     expect(() => parseGoldList(JSON.stringify({ ...base, items: [{ ...item, kind: "rule" }] }), "g.json")).toThrow("g.json: items[0] (a).kind must be one of preference, prohibition, workflow, layout, lesson, fact, stale");
     expect(() => parseGoldList(JSON.stringify({ ...base, items: [{ ...item, support: ["f.txt"] }] }), "g.json")).toThrow('g.json: items[0] (a).support "f.txt" must be "<session file>#<turn>"');
+    expect(() => parseGoldList(JSON.stringify({ ...base, items: [{ ...item, tokens: ["read|"] }] }), "g.json")).toThrow('g.json: items[0] (a).tokens[0] must be a non-empty string (and no empty alternative around |), got "read|"');
     expect(() => parseGoldList(JSON.stringify({ ...base, items: [item, item] }), "g.json")).toThrow('g.json: items[1] (a).id "a" is used twice');
   });
 
@@ -122,6 +127,12 @@ describe("parseGoldList", () => {
       const list = await readGoldList(join(goldDir, name));
       expect(list.series).toBe(name.replace(/\.json$/, ""));
       for (const it of list.items) for (const ref of it.support) expect(ref.startsWith(list.dataset.prefix) && ref.split("#")[0]!.endsWith(list.dataset.ext)).toBe(true);
+      // A memory per item stating just its statement is what a careful person would write:
+      // each must be recalled by its own tokens and state no old value of any item.
+      const perfect = list.items.map((it) => ({ path: `${it.id}.md`, text: it.statement.toLowerCase(), bodyChars: it.statement.length, trust: "normal" as const, learned: true }));
+      const r = learnMetrics(perfect, new Set(), list);
+      expect(r.items.filter((i) => !i.recalled).map((i) => i.id)).toEqual([]);
+      expect(r.written.filter((w) => w.noise).map((w) => `${w.path}: ${w.reason}`)).toEqual([]);
       // The same JSON, so nothing was dropped while parsing.
       expect(list.items.length).toBe((JSON.parse(await readFile(join(goldDir, name), "utf8")) as { items: unknown[] }).items.length);
     }

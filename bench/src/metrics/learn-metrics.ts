@@ -13,7 +13,10 @@ export interface GoldItem {
   kind: GoldKind;
   /** What a person would want remembered, in one or two sentences. */
   statement: string;
-  /** Lowercase tokens a correct memory must all contain (commands, paths, values). */
+  /**
+   * Lowercase tokens a correct memory must all contain (commands, paths, values); `a|b` accepts
+   * either spelling (`read|re-read`, `walker|walkers`), since a token never matches inside a longer word.
+   */
   tokens: string[];
   /** Tokens of a superseded value that no memory may state as current. */
   old_tokens?: string[];
@@ -45,7 +48,7 @@ function fail(file: string, what: string): never {
 function stringList(file: string, where: string, value: unknown, options: { lowercase: boolean; empty: boolean }): string[] {
   if (!Array.isArray(value) || (!options.empty && value.length === 0)) fail(file, `${where} must be a${options.empty ? "n" : " non-empty"} array of strings, got ${JSON.stringify(value)}`);
   return value.map((v, i) => {
-    if (typeof v !== "string" || v.trim() === "") fail(file, `${where}[${i}] must be a non-empty string, got ${JSON.stringify(v)}`);
+    if (typeof v !== "string" || v.trim() === "" || (options.lowercase && v.split("|").some((alt) => alt.trim() === ""))) fail(file, `${where}[${i}] must be a non-empty string${options.lowercase ? " (and no empty alternative around |)" : ""}, got ${JSON.stringify(v)}`);
     if (options.lowercase && v !== v.toLowerCase()) fail(file, `${where}[${i}] must be lowercase (tokens are matched case-insensitively), got "${v}"; write "${v.toLowerCase()}"`);
     return v;
   });
@@ -112,16 +115,19 @@ const tokenCache = new Map<string, RegExp>();
  * `mise run test` in "run `mise run test` first" but not in `mise run test:ci`; `read` not in
  * `thread`; `cmd/entire/cli/agent` in `/Users/x/cli/cmd/entire/cli/agent/gemini.go` (a path
  * segment); `generate()` in `id.Generate()` (after a qualifier dot); `walker` not in `walkers`.
- * Whitespace inside a token matches any run of whitespace.
+ * Whitespace inside a token matches any run of whitespace; `a|b` matches either alternative.
  */
 export function containsToken(text: string, token: string): boolean {
   let re = tokenCache.get(token);
   if (!re) {
-    const body = token
-      .trim()
-      .split(/\s+/)
-      .map(escapeRegExp)
-      .join(String.raw`\s+`);
+    const alternatives = token.split("|").map((alt) =>
+      alt
+        .trim()
+        .split(/\s+/)
+        .map(escapeRegExp)
+        .join(String.raw`\s+`),
+    );
+    const body = `(?:${alternatives.join("|")})`;
     // Before: not a letter, digit, _, - or @ (a "/" or "." may precede: a path or a qualifier).
     // After: not a letter, digit, _ or -, and not "." or ":" followed by one (test:ci, 8080.5).
     re = new RegExp(String.raw`(?<![\p{L}\p{N}_\-@])${body}(?![\p{L}\p{N}_\-])(?![.:][\p{L}\p{N}_])`, "iu");
