@@ -15,6 +15,9 @@ export const Budgets: Readonly<Record<string, Budget>> = {
   pattern_recall: { min: 0.9 },
   facts_lost: { max: 0 },
   injected_promoted: { max: 0 },
+  // Issue 11: what an offline dream learns from real sessions, against bench/gold.
+  learn_recall: { min: 0.6 },
+  learn_noise: { max: 0.2 },
 };
 
 /** Budget of a metric, or undefined. Quality budgets apply to reverie's consolidators, not to baselines. */

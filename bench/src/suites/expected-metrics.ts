@@ -1,6 +1,7 @@
 import { QualityMetrics, QualityUnits } from "../metrics/quality-metrics.js";
 import { budgetOf } from "../report/budgets.js";
 import type { Budget, Suite } from "../report/row.js";
+import { LEARN_SERIES, learnSubject } from "./learn-series.js";
 
 /** A figure a suite promises to report. */
 export interface ExpectedMetric {
@@ -30,6 +31,8 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("claude_code_dream_s", "s", "entireio 7 sessions"),
     expect("claude_code_operations", "count", "entireio 7 sessions"),
     expect("claude_code_new_memories", "count", "entireio 7 sessions"),
+    // Judged like the offline consolidator: the subject names it and the series.
+    ...LEARN_SERIES.flatMap((series) => ["learn_recall", "learn_noise"].map((m) => ({ ...expect(m, "ratio", learnSubject(series)), budget: budgetOf(m)! }))),
     expect("locomo_fact_recall_at_5", "ratio", "append-only"),
     expect("locomo_fact_recall_at_5", "ratio", "offline"),
   ],

@@ -6,6 +6,7 @@ import { runDreamAndAdopt } from "../dream/run-dream-and-adopt.js";
 import { readFinalFolder, writeScenarioFolder } from "../dream/scenario-folder.js";
 import { measured, missing, type Row } from "../report/row.js";
 import { completeRows } from "./suite-failed.js";
+import { learnOnRealSeries } from "./learn-real-data.js";
 import { locomoConversation, type LocomoConversation } from "./locomo.js";
 import type { SuiteContext, SuiteResult } from "./suite.js";
 
@@ -101,7 +102,8 @@ async function locomo(ctx: SuiteContext, dir: string): Promise<{ rows: Row[]; no
 
 /**
  * The real-data suite, when ../shared/datasets exists: a dream over seven consecutive real
- * Claude Code sessions, and LoCoMo fact survival through a dream.
+ * Claude Code sessions, what offline dreams learn from each real series with a gold list
+ * (`bench/gold`), and LoCoMo fact survival through a dream.
  */
 export async function realDataSuite(ctx: SuiteContext): Promise<SuiteResult> {
   if (!(await exists(ctx.datasetsDir))) {
@@ -112,6 +114,10 @@ export async function realDataSuite(ctx: SuiteContext): Promise<SuiteResult> {
   const rows: Row[] = [];
   const notes: string[] = [];
   const problems: string[] = [];
+  const learned = await learnOnRealSeries(ctx, join(ctx.workDir, "learn"));
+  rows.push(...learned.rows);
+  notes.push(...learned.notes);
+  problems.push(...learned.problems);
   for (const [name, part] of [["claude-code", claudeCode], ["locomo", locomo]] as const) {
     const dir = join(ctx.workDir, name);
     await mkdir(dir, { recursive: true });

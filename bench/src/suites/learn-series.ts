@@ -1,0 +1,8 @@
+/** The real series with a gold list in `bench/gold/<series>.json`, in report order. */
+export const LEARN_SERIES = ["entireio", "trap", "claude-code-viewer"] as const;
+export type LearnSeries = (typeof LEARN_SERIES)[number];
+
+/** The `subject` of a series' learn rows: the consolidator and the series. */
+export function learnSubject(series: LearnSeries): string {
+  return `offline · ${series}`;
+}
