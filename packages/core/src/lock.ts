@@ -122,6 +122,12 @@ async function takeOverStale(lockPath: string, stale: LockOwner | null): Promise
   await unlink(aside).catch(() => undefined);
 }
 
+/** Whether the lock file at `lockPath` names an owner process that is gone (on this host). */
+export async function lockOwnerDead(lockPath: string): Promise<boolean> {
+  const owner = await readOwner(lockPath);
+  return owner !== null && isDead(owner);
+}
+
 async function releaseLock(lockPath: string, token: string): Promise<void> {
   const owner = await readOwner(lockPath);
   if (owner?.token === token) await unlink(lockPath).catch(() => undefined);

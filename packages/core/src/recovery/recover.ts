@@ -4,7 +4,7 @@ import { isReverieError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { openRepo, type GitRepo, type Identity } from "../git/repo.js";
 import type { Trailers } from "../git/trailers.js";
-import { acquireLock, type LockHandle } from "../lock.js";
+import { acquireLock, lockOwnerDead, type LockHandle } from "../lock.js";
 import { findGitLocks, removeStaleGitLocks } from "./git-locks.js";
 import { journalOwnerDead, readJournal, type PendingEntry } from "./journal.js";
 import { leftoverTemps, reverieTempDir, sweepTemps } from "./temp-files.js";
@@ -73,11 +73,12 @@ function formatBytes(bytes: number): string {
 }
 
 /**
- * What a crash may have left that needs the lock to repair: a journal entry of a dead process,
- * a temp file of one, or any git lock (whether a live git holds it is asked under the lock).
+ * What a crash may have left that needs the lock to repair: the memory's lock held by a dead
+ * process, a journal entry or temp file of one, or any git lock (whether a live git holds it is asked under the lock).
  * Costs a few readdirs, so every command can ask it first.
  */
 export async function needsRecovery(dir: string): Promise<boolean> {
+  if (await lockOwnerDead(memoryLockPath(dir))) return true;
   if ((await readJournal(dir)).some((p) => journalOwnerDead(p.entry))) return true;
   if ((await leftoverTemps(reverieTempDir(dir))).length > 0) return true;
   const gitDir = await plainGitDir(dir);
