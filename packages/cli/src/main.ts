@@ -1,4 +1,6 @@
+import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { isReverieError, ReverieError } from "@reverie/core";
 import type { CommandContext } from "./context.js";
@@ -56,6 +58,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
         stdout,
         stderr,
       };
+      if (command.name() !== "init") await recoverFirst(ctx);
       const { run } = await load();
       const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
       exitCode = code ?? EXIT.ok;
@@ -221,6 +224,19 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     }
     return report(error, stderr, argv.includes("--json") ? stdout : null, env.REVERIE_DEBUG === "1");
   }
+}
+
+/**
+ * Before any command touches the memory, repairs what a crash left (stale git locks, temps,
+ * interrupted writes and adopts), one stderr line per repair. Nothing to repair costs a few
+ * readdirs; a folder that is not a memory is left to the command to report.
+ */
+async function recoverFirst(ctx: CommandContext): Promise<void> {
+  const { needsRecovery, recoverMemory } = await import("@reverie/core");
+  if (!(await stat(join(ctx.dir, ".reverie")).catch(() => null))?.isDirectory()) return;
+  if (!(await needsRecovery(ctx.dir))) return;
+  const { journalHandlers } = await import("@reverie/dream");
+  await recoverMemory(ctx.dir, { onNotice: (line) => ctx.stderr.write(`${line}\n`), handlers: journalHandlers });
 }
 
 function report(error: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { link, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { tempFileName } from "./recovery/temp-files.js";
 import { randomBytes } from "node:crypto";
 import { ReverieError } from "./errors.js";
 
@@ -31,7 +32,7 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   const me: LockOwner = { pid: process.pid, host: hostname(), at: new Date().toISOString(), token: randomBytes(8).toString("hex") };
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
-  await mkdir(dirname(lockPath), { recursive: true });
+  await mkdir(join(dirname(lockPath), "tmp"), { recursive: true });
   for (;;) {
     if (await tryCreate(lockPath, me)) return { release: () => releaseLock(lockPath, me.token) };
     const owner = await readOwner(lockPath);
@@ -58,7 +59,8 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
  * never empty, even if its creator is killed mid-way.
  */
 async function tryCreate(lockPath: string, me: LockOwner): Promise<boolean> {
-  const temp = `${lockPath}.${me.token}.tmp`;
+  // In the lock folder's tmp/ (the memory's .reverie/tmp/), where a killed creator's temp is swept.
+  const temp = tempFileName(join(dirname(lockPath), "tmp"), "lock");
   const handle = await open(temp, "wx");
   try {
     await handle.writeFile(JSON.stringify(me));
@@ -109,7 +111,7 @@ function isDead(owner: LockOwner): boolean {
  * it is put back.
  */
 async function takeOverStale(lockPath: string, stale: LockOwner | null): Promise<void> {
-  const aside = `${lockPath}.stale-${randomBytes(6).toString("hex")}`;
+  const aside = tempFileName(join(dirname(lockPath), "tmp"), "stale-lock");
   try {
     await rename(lockPath, aside);
   } catch {
@@ -118,6 +120,12 @@ async function takeOverStale(lockPath: string, stale: LockOwner | null): Promise
   const moved = await readOwner(aside);
   if (moved && moved.token !== stale?.token) await link(aside, lockPath).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
+}
+
+/** Whether the lock file at `lockPath` names an owner process that is gone (on this host). */
+export async function lockOwnerDead(lockPath: string): Promise<boolean> {
+  const owner = await readOwner(lockPath);
+  return owner !== null && isDead(owner);
 }
 
 async function releaseLock(lockPath: string, token: string): Promise<void> {

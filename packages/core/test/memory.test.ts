@@ -224,7 +224,7 @@ describe("remove and rename", () => {
     for (const name of ["a/b/c/one.md", "a/two.md", "x/y/three.md"]) await memory.write(name, `${name}\n`, { stamp: false });
     await memory.remove("a/b/c/one.md");
     await memory.rename("x/y/three.md", "z/three.md");
-    expect(spawnSync("find", [".", "-path", "./.git", "-prune", "-o", "-type", "d", "-print"], { cwd: dir, encoding: "utf8" }).stdout.split("\n").sort().filter(Boolean)).toEqual([".", "./.reverie", "./a", "./z"]);
+    expect(spawnSync("find", [".", "-path", "./.git", "-prune", "-o", "-type", "d", "-print"], { cwd: dir, encoding: "utf8" }).stdout.split("\n").sort().filter(Boolean)).toEqual([".", "./.reverie", "./.reverie/journal", "./.reverie/tmp", "./a", "./z"]);
   });
 
   it("removes the folders it made when a hook refuses a new file's commit", async () => {

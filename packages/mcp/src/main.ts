@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { isReverieError, openMemory } from "@reverie/core";
-import { anthropicConsolidator } from "@reverie/dream";
+import { isReverieError, openMemory, recoverMemory } from "@reverie/core";
+import { anthropicConsolidator, journalHandlers } from "@reverie/dream";
 import { createReverieServer } from "./server.js";
 
 const USAGE = `Usage: reverie mcp [--dir <memory folder>] [--session <id>] [--agent <name>]
@@ -48,8 +48,11 @@ export async function main(argv: string[], io: McpMainIo = {}): Promise<number> 
   }
   const dir = args.dir ?? (env.REVERIE_DIR || "./memory");
   let memory;
+  const onNotice = (line: string) => void stderr.write(`${line.replace(/^reverie: /, "reverie mcp: ")}\n`);
   try {
-    memory = await openMemory(dir);
+    memory = await openMemory(dir, { onNotice });
+    // A crash of an earlier server (or CLI) must not wedge this one: finish or undo what it left first.
+    await recoverMemory(memory.dir, { onNotice, handlers: journalHandlers });
   } catch (error) {
     stderr.write(`reverie mcp: ${isReverieError(error) ? error.message : String(error)}\n`);
     return isReverieError(error) ? 1 : 3;

@@ -1,14 +1,35 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { tempFileName } from "../recovery/temp-files.js";
+
+export interface AtomicWriteOptions {
+  /**
+   * Where the temp file is made; it must be on the target's filesystem (for reverie, the memory's
+   * `.reverie/tmp/`, where a crash's leftovers are swept). @default the target's own folder
+   */
+  tempDir?: string;
+  /** The temp file's kind, part of its name (`write`, `record`, …). @default "write" */
+  kind?: string;
+  /**
+   * fsync the folder after the rename so the new name itself survives a power cut. Off only for
+   * derived data (the search cache). @default true
+   */
+  durable?: boolean;
+}
 
 /**
  * Writes a file so that readers see either the old bytes or the new ones, never a torn mix:
- * write a sibling temp file, fsync it, then rename over the target (atomic on POSIX).
+ * write a temp file, fsync it, rename it over the target (atomic on POSIX), fsync the folder.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  let temp: string;
+  if (options.tempDir === undefined) temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  else {
+    await mkdir(options.tempDir, { recursive: true });
+    temp = tempFileName(options.tempDir, options.kind ?? "write");
+  }
   try {
     const handle = await open(temp, "wx");
     try {
@@ -21,5 +42,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  }
+  if (options.durable !== false) await fsyncDir(dirname(path));
+}
+
+/** fsyncs a folder, making the names created, renamed or removed in it durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some filesystems cannot fsync a directory (EINVAL/EISDIR); their renames are as durable as they get.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw error;
+  } finally {
+    await handle.close();
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isReverieError } from "../errors.js";
 import { runGit, type GitResult, type GitRunOptions } from "./exec-git.js";
@@ -45,6 +45,8 @@ export interface CommitInfo {
 export interface GitRepo {
   readonly dir: string;
   run(args: readonly string[], options?: GitRunOptions): Promise<GitResult>;
+  /** The absolute git dir (`<dir>/.git` in a plain repository), found once. */
+  gitDir(): Promise<string>;
   /** The commit HEAD points at, or `null` in a repository with no commits. */
   head(): Promise<string | null>;
   /**
@@ -60,10 +62,24 @@ export interface GitRepo {
 }
 
 /**
+ * What makes a commit survive a power cut once acknowledged: git's default
+ * (`committed,-loose-object`) leaves out loose objects — exactly what every reverie commit
+ * writes. In git 2.39 `committed` means `objects` (loose-object + pack); loose-object and
+ * reference are named so the intent is plain. `batch` flushes all objects of one command with
+ * a single disk-cache flush (it applies to loose objects; refs get a plain fsync).
+ */
+export const DURABLE_GIT_CONFIG: readonly string[] = ["-c", "core.fsync=committed,loose-object,reference", "-c", "core.fsyncMethod=batch"];
+
+export interface OpenRepoOptions {
+  /** Run every git command with DURABLE_GIT_CONFIG. @default true */
+  durable?: boolean;
+}
+
+/**
  * Opens the repository at `dir` (which must be its top level). Commits use the user's own git
  * identity, signing and hooks when configured; only a missing identity is filled in.
  */
-export async function openRepo(dir: string): Promise<GitRepo> {
+export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): Promise<GitRepo> {
   const configured = await runGit(dir, ["config", "--get-regexp", "^user\\.(name|email)$"], { okCodes: [1] });
   const hasName = /^user\.name /m.test(configured.stdout);
   const hasEmail = /^user\.email /m.test(configured.stdout);
@@ -71,12 +87,24 @@ export async function openRepo(dir: string): Promise<GitRepo> {
   if (!hasName) Object.assign(identityEnv, { GIT_COMMITTER_NAME: DEFAULT_IDENTITY.name, GIT_AUTHOR_NAME: DEFAULT_IDENTITY.name });
   if (!hasEmail) Object.assign(identityEnv, { GIT_COMMITTER_EMAIL: DEFAULT_IDENTITY.email, GIT_AUTHOR_EMAIL: DEFAULT_IDENTITY.email });
 
+  const config = repoOptions.durable === false ? [] : DURABLE_GIT_CONFIG;
+  // On every command, not only commits: merges, rebases, fast-import and update-ref write objects and refs too.
   const run = (args: readonly string[], options: GitRunOptions = {}) =>
-    runGit(dir, args, { ...options, env: { ...identityEnv, ...options.env } });
+    runGit(dir, [...config, ...args], { ...options, env: { ...identityEnv, ...options.env } });
 
+  let gitDir: Promise<string> | null = null;
   const repo: GitRepo = {
     dir,
     run,
+    gitDir() {
+      // A stat instead of a git process for the common layout; worktrees and submodules have a `.git` file.
+      gitDir ??= (async () => {
+        const plain = join(dir, ".git");
+        if ((await stat(plain).catch(() => null))?.isDirectory()) return plain;
+        return (await run(["rev-parse", "--absolute-git-dir"])).stdout.trim();
+      })();
+      return gitDir;
+    },
     async head() {
       const result = await run(["rev-parse", "--verify", "-q", "HEAD"], { okCodes: [1] });
       return result.code === 0 ? result.stdout.trim() : null;

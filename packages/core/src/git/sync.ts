@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ReverieError } from "../errors.js";
-import { acquireLock } from "../lock.js";
+import { lockMemoryFolder } from "../recovery/recover.js";
 import type { GitRepo } from "./repo.js";
 import { agentIdentity } from "./repo.js";
 import { requireGit } from "./version.js";
@@ -81,7 +81,7 @@ export type SyncResult = SyncDone | SyncConflict;
  * if (result.kind === "conflict") console.error(result.resolve);
  */
 export async function syncMemory(repo: GitRepo, options: SyncOptions = {}): Promise<SyncResult> {
-  const lock = await acquireLock(join(repo.dir, ".reverie", "lock"), options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs });
+  const lock = await lockMemoryFolder(repo.dir, async () => repo, options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs });
   try {
     return await syncLocked(repo, options);
   } finally {

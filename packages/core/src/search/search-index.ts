@@ -99,6 +99,8 @@ export interface SearchIndexOptions {
   load(path: string, content: string): SearchDoc;
   /** Where the index is persisted. @default `<dir>/.reverie/cache/search-index.json` */
   cacheFile?: string;
+  /** Where the cache's temp file is made before its rename (same filesystem). @default beside the cache file */
+  tempDir?: string;
   /**
    * Prefix of every index path, for a folder mounted as `namespace/` beside others: file
    * `a/b.md` becomes `namespace/a/b.md` in docs, hits, `upsert` and `remove`. @default "" (none)
@@ -402,7 +404,7 @@ export async function openSearchIndex(options: SearchIndexOptions): Promise<Sear
     // Snapshot synchronously so the manifest and the index in the file always describe the same moment.
     const text = serializeCache(namespace, manifest, encodeIndex(mini as MiniSearch<unknown>));
     dirty = false;
-    const write = writes.then(() => writeFileAtomic(cacheFile, text));
+    const write = writes.then(() => writeFileAtomic(cacheFile, text, { ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }), kind: "cache", durable: false }));
     writes = write.catch(() => undefined);
     return write.catch((error: unknown) => {
       markDirty();

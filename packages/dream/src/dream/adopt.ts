@@ -1,6 +1,18 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { acquireLock, formatTrailers, isReverieError, openMemory, ReverieError, type GitRepo, type Memory, requireGit } from "@reverie/core";
+import {
+  beginJournal,
+  formatTrailers,
+  isReverieError,
+  lockMemoryFolder,
+  openMemory,
+  ReverieError,
+  requireGit,
+  type GitRepo,
+  type JournalHandler,
+  type Memory,
+  type Notice,
+} from "@reverie/core";
 import { materialize } from "../consolidate/materialize.js";
 import { createsMemory } from "../consolidate/operations.js";
 import { deleteDreamBranch, dreamBranch, dreamBranchHead, writeBranch, type BranchCommit } from "./branch.js";
@@ -16,11 +28,19 @@ export interface AdoptOptions {
   /** Adopt even though a blocking gate (loss cap, evidence, injection) failed. @default false */
   force?: boolean;
   clock?: () => Date;
+  /** Told one line for each thing repaired before the adopt (an interrupted adopt finished, a stale git lock removed). @default stderr */
+  onNotice?: Notice;
 }
 
-/** Adopt and discard hold the memory's write lock, the one `memory.write` takes, so they never interleave with writes or each other. */
-async function withMemoryLock<T>(memory: Memory, work: () => Promise<T>): Promise<T> {
-  const lock = await acquireLock(join(memory.dir, ".reverie", "lock"));
+/** What adopt did: the record's adoption fields, and whether the dream had been adopted already (nothing was done). */
+export type AdoptResult = Pick<DreamRecord, "adopted" | "archived_at" | "outputs"> & { alreadyAdopted: boolean };
+
+/**
+ * Adopt and discard hold the memory's write lock, the one `memory.write` takes, so they never
+ * interleave with writes or each other; taking it finishes an adopt a crash interrupted.
+ */
+async function withMemoryLock<T>(memory: Memory, work: () => Promise<T>, onNotice?: Notice): Promise<T> {
+  const lock = await lockMemoryFolder(memory.dir, async () => memory.repo, { handlers: journalHandlers, ...(onNotice ? { onNotice } : {}) });
   try {
     return await work();
   } finally {
@@ -31,9 +51,6 @@ async function withMemoryLock<T>(memory: Memory, work: () => Promise<T>): Promis
 function adoptable(record: DreamRecord, force: boolean): void {
   if (record.status !== "completed") {
     throw new ReverieError("INVALID_INPUT", `Dream ${record.id} is ${record.status}; only a completed dream can be adopted.`, { id: record.id, status: record.status });
-  }
-  if (record.adopted) {
-    throw new ReverieError("INVALID_INPUT", `Dream ${record.id} was already adopted in commit ${record.adopted.commit.slice(0, 7)}.`, { id: record.id });
   }
   if (record.archived_at || !record.outputs.branch) {
     throw new ReverieError("INVALID_INPUT", `Dream ${record.id} has no branch to adopt (${record.archived_at ? "it was discarded" : "it changed nothing"}).`, { id: record.id });
@@ -60,14 +77,25 @@ function selectionRef(id: string): string {
  * operations, and the folder is exactly as it was. Otherwise a normal `git merge --no-ff`
  * records it (the user's hooks and signing apply).
  */
-export async function adoptDream(memoryDir: string, id: string, options: AdoptOptions = {}): Promise<Pick<DreamRecord, "adopted" | "archived_at" | "outputs">> {
+export async function adoptDream(memoryDir: string, id: string, options: AdoptOptions = {}): Promise<AdoptResult> {
   const memory = await openMemory(memoryDir);
   // The record is read under the lock: two adopts of one dream must not both find it unadopted.
-  return withMemoryLock(memory, () => adoptLocked(memory, id, options));
+  return withMemoryLock(memory, () => adoptLocked(memory, id, options), options.onNotice);
 }
 
-async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): Promise<Pick<DreamRecord, "adopted" | "archived_at" | "outputs">> {
+/**
+ * Adopting is idempotent: a dream whose record says adopted, or whose adopt merge is in the
+ * memory's history (an adopt from before the journal, killed before it wrote the record), is
+ * reported as already adopted — its record brought in line with git — and nothing else is done.
+ */
+async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): Promise<AdoptResult> {
   const record = await readDream(memory.dir, id);
+  if (record.adopted) return { adopted: record.adopted, archived_at: record.archived_at, outputs: record.outputs, alreadyAdopted: true };
+  const merged = record.status === "completed" ? await findAdoptMerge(memory.repo, id) : null;
+  if (merged) {
+    await recordAdoption(memory, record, merged, options.skip ?? [], options.clock);
+    return { adopted: record.adopted, archived_at: record.archived_at, outputs: record.outputs, alreadyAdopted: true };
+  }
   adoptable(record, options.force === true);
   const skip = [...new Set(options.skip ?? [])].sort((a, b) => a - b);
   for (const n of skip) {
@@ -81,6 +109,30 @@ async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): P
   const branchHead = await dreamBranchHead(memory.repo, id);
   if (!branchHead) throw new ReverieError("NOT_FOUND", `Branch ${dreamBranch(id)} is gone; the dream cannot be adopted. Run it again.`, { id });
 
+  const touched = [...new Set(record.operations.flatMap((op) => op.paths))];
+  // Written (and fsync'd) before the first step, removed after the last: a crash in between is finished by the next command.
+  const journal = await beginJournal(memory.dir, "adopt", {
+    id,
+    skip,
+    force: options.force === true,
+    headBefore: await memory.repo.head(),
+    dirtyBefore: await dirtyPaths(memory.repo, touched),
+  });
+  try {
+    await mergeDream(memory, record, skip);
+  } catch (error) {
+    // Nothing was changed (mergeOrRestore and the conflict check guarantee it): there is nothing to finish.
+    await journal.done();
+    throw error;
+  }
+  await recordAdoption(memory, record, (await memory.repo.head())!, skip, options.clock);
+  await journal.done();
+  return { adopted: record.adopted, archived_at: record.archived_at, outputs: record.outputs, alreadyAdopted: false };
+}
+
+/** Merges the dream's branch (or, with `skip`, the kept operations written afresh) into HEAD, or changes nothing. */
+async function mergeDream(memory: Memory, record: DreamRecord, skip: number[]): Promise<void> {
+  const id = record.id;
   let ref = `refs/heads/${dreamBranch(id)}`;
   try {
     if (skip.length > 0) ref = await writeSelection(memory.repo, memory.dir, record, skip);
@@ -105,18 +157,93 @@ async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): P
   } finally {
     if (skip.length > 0) await memory.repo.run(["update-ref", "-d", selectionRef(id)], { okCodes: [1] });
   }
-  const commit = (await memory.repo.head())!;
-  record.adopted = { commit, at: (options.clock?.() ?? new Date()).toISOString(), skipped: skip };
+}
+
+/** The steps after the merge: branch deleted (when adopted whole), record written. Each is safe to repeat. */
+async function recordAdoption(memory: Memory, record: DreamRecord, commit: string, skip: number[], clock?: () => Date): Promise<void> {
+  record.adopted = { commit, at: (clock?.() ?? new Date()).toISOString(), skipped: skip };
   // A dream adopted whole is in the memory's history; one adopted in part keeps its branch so the skipped operations stay reviewable.
   if (skip.length === 0) {
-    await deleteDreamBranch(memory.dir, id);
+    await deleteDreamBranch(memory.dir, record.id);
     record.archived_at = record.adopted.at;
     // outputs.branch names a branch that exists; outputs.head still names the adopted commits.
     record.outputs.branch = null;
   }
   await writeRecord(memory.dir, record);
-  return { adopted: record.adopted, archived_at: record.archived_at, outputs: record.outputs };
 }
+
+/** The merge commit that adopted dream `id` into the memory branch, if there is one (its `Dream:` trailer names it). */
+async function findAdoptMerge(repo: GitRepo, id: string): Promise<string | null> {
+  const found = await repo.run(["log", "--merges", "-F", `--grep=Dream: ${id}`, "--format=%H%x1f%(trailers:key=Memory-Op,valueonly)", "HEAD"], { okCodes: [128] });
+  if (found.code !== 0) return null;
+  const line = found.stdout.split("\n").find((l) => l.split("\x1f")[1]?.trim() === "adopt");
+  return line ? line.split("\x1f")[0]! : null;
+}
+
+/** Of `paths`, those with changes git has not recorded (staged, unstaged or untracked). */
+async function dirtyPaths(repo: GitRepo, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const status = await repo.run(["status", "--porcelain", "-z", "--untracked-files=all", "--", ...paths]);
+  return status.stdout.split("\0").filter((e) => e.length > 3).map((e) => e.slice(3));
+}
+
+interface AdoptIntent {
+  id: string;
+  skip: number[];
+  force: boolean;
+  headBefore: string | null;
+  dirtyBefore: string[];
+}
+
+/**
+ * Finishes an adopt a crash interrupted. If its merge is in the history, the remaining steps
+ * (branch delete, record) are done. If not, whatever the killed merge left is undone — MERGE_HEAD,
+ * a merged index, files it had checked out (only files that were clean when the adopt began, so
+ * no edit of the user's is touched) — and the adopt is run again.
+ */
+const finishAdopt: JournalHandler = async (pending, { dir, notice }) => {
+  const intent = pending.entry as unknown as AdoptIntent;
+  const memory = await openMemory(dir);
+  const record = await readDream(dir, intent.id).catch(() => null);
+  if (!record) {
+    notice(`reverie: dropped the journal of an interrupted adopt of ${intent.id}: its run record is gone.`);
+    return pending.done();
+  }
+  if (record.adopted) {
+    notice(`reverie: an interrupted adopt of ${intent.id} had finished; nothing left to do.`);
+    return pending.done();
+  }
+  const merged = await findAdoptMerge(memory.repo, intent.id);
+  if (merged) {
+    await recordAdoption(memory, record, merged, intent.skip);
+    notice(`reverie: finished the interrupted adopt of ${intent.id} (merged in commit ${merged.slice(0, 7)}; branch and record updated).`);
+    return pending.done();
+  }
+  await undoPartialMerge(memory.repo, [...new Set(record.operations.flatMap((op) => op.paths))], intent.dirtyBefore);
+  await pending.done();
+  try {
+    const done = await adoptLocked(memory, intent.id, { skip: intent.skip, force: intent.force });
+    notice(`reverie: finished the interrupted adopt of ${intent.id} (merged in commit ${done.adopted!.commit.slice(0, 7)}).`);
+  } catch (error) {
+    notice(`reverie: undid an interrupted adopt of ${intent.id}, and adopting it again failed: ${(error as Error).message}`);
+  }
+};
+
+async function undoPartialMerge(repo: GitRepo, touched: string[], dirtyBefore: readonly string[]): Promise<void> {
+  const merging = (await repo.run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], { okCodes: [1] })).code === 0;
+  if (merging) await repo.run(["merge", "--abort"], { okCodes: [128] });
+  const staged = (await repo.run(["diff", "--cached", "--quiet", "--", ...touched], { okCodes: [1] })).code === 1;
+  if (staged) await repo.run(["reset", "-q", "--", ...touched], { okCodes: [1] });
+  for (const path of await dirtyPaths(repo, touched)) {
+    if (dirtyBefore.includes(path)) continue;
+    const inHead = (await repo.run(["cat-file", "-e", `HEAD:${path}`], { okCodes: [128] })).code === 0;
+    if (inHead) await repo.run(["checkout", "-q", "HEAD", "--", path]);
+    else await rm(join(repo.dir, path), { force: true });
+  }
+}
+
+/** Journal kinds `@reverie/dream` finishes after a crash; pass them to `recoverMemory` / `lockMemoryFolder`. */
+export const journalHandlers: Readonly<Record<string, JournalHandler>> = { adopt: finishAdopt };
 
 /**
  * Runs the adopt merge. A merge that stops after starting (a refusing `pre-merge-commit` or
@@ -205,7 +332,7 @@ async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRec
  * untouched: a dream adopted whole cannot be discarded (revert its merge instead); for one
  * adopted in part, only the branch kept for review goes and the adopted operations stay.
  */
-export async function discardDream(memoryDir: string, id: string, options: { clock?: () => Date } = {}): Promise<DreamRecord> {
+export async function discardDream(memoryDir: string, id: string, options: { clock?: () => Date; onNotice?: Notice } = {}): Promise<DreamRecord> {
   const memory = await openMemory(memoryDir);
   return withMemoryLock(memory, async () => {
     const record = await readDream(memory.dir, id);
@@ -225,7 +352,7 @@ export async function discardDream(memoryDir: string, id: string, options: { clo
     record.archived_at ??= (options.clock?.() ?? new Date()).toISOString();
     await writeRecord(memory.dir, record);
     return record;
-  });
+  }, options.onNotice);
 }
 
 /**

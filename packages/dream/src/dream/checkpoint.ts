@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "@reverie/core";
+import { reverieTempDir, writeFileAtomic } from "@reverie/core";
 import type { ConsolidateCheckpoint } from "../consolidate/consolidator.js";
 import { runsDir } from "./record.js";
 
@@ -21,7 +21,7 @@ export function fileCheckpoint(memoryDir: string, id: string): ConsolidateCheckp
       }
     },
     async put(key, value) {
-      await writeFileAtomic(file(key), JSON.stringify(value));
+      await writeFileAtomic(file(key), JSON.stringify(value), { tempDir: reverieTempDir(memoryDir), kind: "checkpoint" });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ReverieError, writeFileAtomic } from "@reverie/core";
+import { ReverieError, reverieTempDir, writeFileAtomic } from "@reverie/core";
 import type { DreamOperation } from "../consolidate/operations.js";
 import { runsDir } from "./record.js";
 
@@ -20,7 +20,7 @@ function operationsPath(memoryDir: string, id: string): string {
 }
 
 export async function saveOperations(memoryDir: string, id: string, saved: SavedOperations): Promise<void> {
-  await writeFileAtomic(operationsPath(memoryDir, id), `${JSON.stringify(saved)}\n`);
+  await writeFileAtomic(operationsPath(memoryDir, id), `${JSON.stringify(saved)}\n`, { tempDir: reverieTempDir(memoryDir), kind: "operations" });
 }
 
 export async function loadOperations(memoryDir: string, id: string): Promise<SavedOperations> {

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ReverieError, writeFileAtomic } from "@reverie/core";
+import { ReverieError, reverieTempDir, writeFileAtomic } from "@reverie/core";
 import { deleteDreamBranch } from "./branch.js";
 import type { DreamOperationKind, Evidence } from "../consolidate/operations.js";
 
@@ -112,7 +112,7 @@ export function assertDreamId(id: string): void {
 }
 
 export async function writeRecord(memoryDir: string, record: DreamRecord): Promise<void> {
-  await writeFileAtomic(recordPath(memoryDir, record.id), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(recordPath(memoryDir, record.id), `${JSON.stringify(record, null, 2)}\n`, { tempDir: reverieTempDir(memoryDir), kind: "record" });
 }
 
 function isAlive(runner: DreamRecord["runner"]): boolean {

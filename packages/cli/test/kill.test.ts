@@ -1,0 +1,141 @@
+import { spawn } from "node:child_process";
+import { cp, readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initMemory, listMarkdownFiles } from "@reverie/core";
+import { dream, readDream } from "@reverie/dream";
+import { tempDir } from "@reverie/test-utils";
+import { BIN, git, reverie } from "./support.js";
+
+const SAMPLE = fileURLToPath(new URL("../../../examples/quickstart/sample/", import.meta.url));
+const KILLS = 12;
+
+/** A seeded PRNG, so a failing run can be replayed: the seed is printed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/**
+ * Starts the built CLI in its own process group and kill -9s it after `delayMs`: the whole
+ * group (git children die too) or node alone (its git children run on, orphaned).
+ */
+function spawnAndKill(args: string[], input: string, delayMs: number, group: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, REVERIE_DIR: "" } });
+    child.stdin.end(input);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(group ? -child.pid! : child.pid!, "SIGKILL");
+      } catch {
+        // it had already finished
+      }
+    }, delayMs);
+    child.on("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Lock, temp and journal files anywhere in the memory folder (git's own and reverie's). */
+async function leftovers(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (at: string, rel: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true })) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (path === ".git/objects") continue;
+        await walk(join(at, entry.name), path);
+      } else if (/\.(lock|tmp)$/.test(entry.name) || path === ".reverie/lock" || path.startsWith(".reverie/journal/") || path === ".git/MERGE_HEAD") found.push(path);
+    }
+  };
+  await walk(dir, "");
+  return found;
+}
+
+/** An orphaned git (node killed alone) may still be finishing; the next command waits for it the same way. */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe("kill -9 at random moments", () => {
+  it(`of writes: the next command just works, git status is clean, nothing is left (${KILLS} kills)`, async () => {
+    const seed = Date.now() % 100_000;
+    console.log(`kill test (write) seed ${seed}`);
+    const rand = random(seed);
+    const dir = join(await tempDir(), "memory");
+    await initMemory(dir);
+    const recovered: string[] = [];
+    for (let i = 0; i < KILLS; i++) {
+      const group = i % 2 === 0;
+      await spawnAndKill(["write", `notes/k${i}.md`, "--dir", dir, "--raw"], `kill ${i}\n`, 250 + Math.floor(rand() * 600), group);
+      await settle();
+      const next = reverie(["write", `notes/after${i}.md`, "--dir", dir, "--raw"], { input: `after ${i}\n` });
+      expect(next.code, `after kill ${i} (seed ${seed}): ${next.stderr}`).toBe(0);
+      recovered.push(...next.stderr.split("\n").filter(Boolean));
+      expect(git(dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
+      expect(await leftovers(dir)).toEqual([]);
+      // Whatever of the killed write reached the folder was committed whole, never torn.
+      const killed = await readFile(join(dir, `notes/k${i}.md`), "utf8").catch(() => null);
+      if (killed !== null) expect(git(dir, "show", `HEAD:notes/k${i}.md`)).toBe(`kill ${i}\n`);
+    }
+    expect(git(dir, "fsck", "--no-progress").trim()).toBe("");
+    console.log(`kill test (write): ${recovered.length} repairs:\n${recovered.join("\n")}`);
+  }, 120_000);
+
+  describe("of adopts", () => {
+    let template: string;
+    let id: string;
+
+    beforeAll(async () => {
+      template = join(await tempDir(), "memory");
+      const memory = await initMemory(template);
+      for (const path of await listMarkdownFiles(join(SAMPLE, "memory"))) {
+        await memory.write(path, await readFile(join(SAMPLE, "memory", path), "utf8"), { stamp: false });
+      }
+      const run = await dream({ memory: template, sessions: [join(SAMPLE, "sessions")] });
+      expect(run.status).toBe("completed");
+      id = run.id;
+    });
+
+    it(`the next command finishes or undoes the adopt; records agree with git; a retry exits 0 (${KILLS} kills)`, async () => {
+      const seed = Date.now() % 100_000;
+      console.log(`kill test (adopt) seed ${seed}`);
+      const rand = random(seed);
+      const outcomes = { finished: 0, notStarted: 0 };
+      for (let i = 0; i < KILLS; i++) {
+        const dir = join(await tempDir(), "memory");
+        await cp(template, dir, { recursive: true });
+        const headBefore = git(dir, "rev-parse", "HEAD");
+        await spawnAndKill(["dream", "adopt", id, "--dir", dir], "", 400 + Math.floor(rand() * 900), i % 2 === 0);
+        await settle();
+        const next = reverie(["dream", "list", "--dir", dir]);
+        expect(next.code, `after kill ${i} (seed ${seed}): ${next.stderr}`).toBe(0);
+        if (next.stderr) console.log(`kill test (adopt) ${i}: ${next.stderr.trim()}`);
+        expect(git(dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
+        expect(await leftovers(dir)).toEqual([]);
+        const record = await readDream(dir, id);
+        const merged = git(dir, "log", "--merges", "--format=%H", `${headBefore.trim()}..HEAD`).trim();
+        const branch = git(dir, "branch", "--list", `dream/${id}`).trim();
+        if (merged) {
+          outcomes.finished++;
+          expect(record.adopted?.commit).toBe(merged);
+          expect(branch).toBe("");
+        } else {
+          outcomes.notStarted++;
+          expect(record.adopted).toBeNull();
+          expect(branch).toBe(`dream/${id}`);
+          expect(git(dir, "rev-parse", "HEAD")).toBe(headBefore);
+        }
+        const retry = reverie(["dream", "adopt", id, "--dir", dir]);
+        expect(retry.code, retry.stderr).toBe(0);
+        expect(retry.stdout).toMatch(merged ? /was already adopted/ : /^adopted /);
+        expect(git(dir, "log", "--merges", "--format=%H", `${headBefore.trim()}..HEAD`).trim().split("\n")).toHaveLength(1);
+        expect(await stat(join(dir, ".git", "MERGE_HEAD")).catch(() => null)).toBeNull();
+      }
+      console.log(`kill test (adopt): ${JSON.stringify(outcomes)}`);
+    }, 180_000);
+  });
+});

@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { fsyncDir } from "../fs/atomic-write.js";
+import { reverieTempDir, tempFileName } from "./temp-files.js";
+
+/**
+ * The intent journal: before a change of more than one step (write + commit, a folder move,
+ * adopt's merge + branch delete + record) its intent is written to
+ * `<memory>/.reverie/journal/<kind>.<random>.json` and fsync'd; after the last step it is
+ * removed. An entry still there when the memory's lock is next taken was interrupted (its
+ * process died holding the lock), and is finished or undone before anything else runs.
+ */
+export interface JournalEntry {
+  kind: string;
+  pid: number;
+  host: string;
+  at: string;
+  [field: string]: unknown;
+}
+
+/** A written journal entry; `done` removes it. */
+export interface JournalHandle {
+  readonly path: string;
+  readonly entry: JournalEntry;
+  /** Rewrites the entry (a step learned something the recovery needs, e.g. a commit id). */
+  update(fields: Record<string, unknown>): Promise<void>;
+  done(): Promise<void>;
+}
+
+export function journalDir(memoryDir: string): string {
+  return join(memoryDir, ".reverie", "journal");
+}
+
+async function writeDurable(memoryDir: string, path: string, entry: JournalEntry): Promise<void> {
+  const tempDir = reverieTempDir(memoryDir);
+  await mkdir(tempDir, { recursive: true });
+  const temp = tempFileName(tempDir, "journal");
+  const handle = await open(temp, "wx");
+  try {
+    await handle.writeFile(`${JSON.stringify(entry)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  await fsyncDir(journalDir(memoryDir));
+}
+
+/** Writes (and fsyncs) an intent before its first step. */
+export async function beginJournal(memoryDir: string, kind: string, fields: Record<string, unknown>): Promise<JournalHandle> {
+  const dir = journalDir(memoryDir);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${kind}.${randomBytes(6).toString("hex")}.json`);
+  let entry: JournalEntry = { ...fields, kind, pid: process.pid, host: hostname(), at: new Date().toISOString() };
+  await writeDurable(memoryDir, path, entry);
+  return {
+    path,
+    get entry() {
+      return entry;
+    },
+    async update(more) {
+      entry = { ...entry, ...more };
+      await writeDurable(memoryDir, path, entry);
+    },
+    async done() {
+      await unlink(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
+    },
+  };
+}
+
+/** A journal entry found on disk, to finish or undo. */
+export interface PendingEntry {
+  path: string;
+  entry: JournalEntry;
+  /** Removes the entry once it has been dealt with. */
+  done(): Promise<void>;
+}
+
+/** Every journal entry in the memory (an unreadable one — torn by a crash mid-write — is dropped: its first step never ran). */
+export async function readJournal(memoryDir: string): Promise<PendingEntry[]> {
+  const dir = journalDir(memoryDir);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
+  const out: PendingEntry[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const done = () => unlink(path).catch(() => undefined);
+    try {
+      const entry = JSON.parse(await readFile(path, "utf8")) as JournalEntry;
+      if (typeof entry.kind !== "string") throw new Error("no kind");
+      out.push({ path, entry, done });
+    } catch {
+      await done();
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether the process that wrote an entry is gone (on this host); another host's entry counts
+ * as live. Asked before this process has journaled anything, so an entry with its own pid is a
+ * previous process's (pids are reused, in containers often).
+ */
+export function journalOwnerDead(entry: JournalEntry): boolean {
+  if (entry.host !== hostname()) return false;
+  if (entry.pid === process.pid) return true;
+  try {
+    process.kill(entry.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}

@@ -1,0 +1,172 @@
+import { readFile, rm, rmdir, stat } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
+import { isReverieError } from "../errors.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { openRepo, type GitRepo, type Identity } from "../git/repo.js";
+import type { Trailers } from "../git/trailers.js";
+import { acquireLock, lockOwnerDead, type LockHandle } from "../lock.js";
+import { findGitLocks, removeStaleGitLocks } from "./git-locks.js";
+import { journalOwnerDead, readJournal, type PendingEntry } from "./journal.js";
+import { leftoverTemps, reverieTempDir, sweepTemps } from "./temp-files.js";
+
+/** Receives the one-line notices of what recovery repaired (the CLI prints them on stderr). */
+export type Notice = (line: string) => void;
+
+/** Finishes or undoes one interrupted journal entry of its kind, then removes it (`pending.done()`). */
+export type JournalHandler = (pending: PendingEntry, context: { dir: string; notice: Notice; repo: () => Promise<GitRepo> }) => Promise<void>;
+
+export interface RecoveryOptions {
+  /** @default writes the line to process.stderr */
+  onNotice?: Notice;
+  /** Handlers for journal kinds beyond core's own (`files`); `@reverie/dream` adds `adopt`. */
+  handlers?: Readonly<Record<string, JournalHandler>>;
+  /** How long to wait for the memory's lock. @default 15000 */
+  lockTimeoutMs?: number;
+}
+
+export const stderrNotice: Notice = (line) => void process.stderr.write(`${line}\n`);
+
+/** The memory's cross-process write lock, `<dir>/.reverie/lock`. */
+export function memoryLockPath(dir: string): string {
+  return join(dir, ".reverie", "lock");
+}
+
+async function plainGitDir(dir: string): Promise<string | null> {
+  const path = join(dir, ".git");
+  return (await stat(path).catch(() => null))?.isDirectory() ? path : null;
+}
+
+/**
+ * Takes the memory's write lock, then, holding it, repairs what a crash may have left: git
+ * locks no live git holds, temp files of dead processes in `.reverie/tmp/`, and interrupted
+ * journal entries of the kinds it has handlers for (others wait for a caller that knows them).
+ * Every writer of the memory takes its lock through here, so none starts on a wedged folder.
+ */
+export async function lockMemoryFolder(dir: string, repo: () => Promise<GitRepo>, options: RecoveryOptions = {}): Promise<LockHandle> {
+  const handle = await acquireLock(memoryLockPath(dir), options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs });
+  try {
+    await repairLocked(dir, repo, options);
+    return handle;
+  } catch (error) {
+    await handle.release();
+    throw error;
+  }
+}
+
+async function repairLocked(dir: string, repo: () => Promise<GitRepo>, options: RecoveryOptions): Promise<void> {
+  const notice = options.onNotice ?? stderrNotice;
+  await removeStaleGitLocks(dir, await (await repo()).gitDir(), { onNotice: notice });
+  const swept = await sweepTemps(reverieTempDir(dir));
+  if (swept.length > 0) {
+    const bytes = swept.reduce((sum, t) => sum + t.size, 0);
+    notice(`reverie: removed ${swept.length} temp file(s) (${formatBytes(bytes)}) in ${reverieTempDir(dir)} left by processes that are no longer running.`);
+  }
+  const handlers: Record<string, JournalHandler> = { files: finishFiles, ...options.handlers };
+  for (const pending of await readJournal(dir)) {
+    const handler = handlers[pending.entry.kind];
+    if (handler) await handler(pending, { dir, notice, repo });
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} B`;
+}
+
+/**
+ * What a crash may have left that needs the lock to repair: the memory's lock held by a dead
+ * process, a journal entry or temp file of one, or any git lock (whether a live git holds it is asked under the lock).
+ * Costs a few readdirs, so every command can ask it first.
+ */
+export async function needsRecovery(dir: string): Promise<boolean> {
+  if (await lockOwnerDead(memoryLockPath(dir))) return true;
+  if ((await readJournal(dir)).some((p) => journalOwnerDead(p.entry))) return true;
+  if ((await leftoverTemps(reverieTempDir(dir))).length > 0) return true;
+  const gitDir = await plainGitDir(dir);
+  return gitDir !== null && (await findGitLocks(gitDir)).length > 0;
+}
+
+/**
+ * Repairs the memory at `dir` if a crash left anything (see `lockMemoryFolder`), saying what it
+ * did through `onNotice`; a folder with nothing to repair is not locked at all, so reads never
+ * wait on a writer. Run by every CLI command and by the MCP server when it starts.
+ */
+export async function recoverMemory(dir: string, options: RecoveryOptions = {}): Promise<void> {
+  if (!(await needsRecovery(dir))) return;
+  let repo: Promise<GitRepo> | null = null;
+  const handle = await lockMemoryFolder(dir, () => (repo ??= openRepo(dir)), options);
+  await handle.release();
+}
+
+/** The journal entry of a write, delete or move (core's `files` kind). */
+export interface FilesIntent {
+  subject: string;
+  trailers: Trailers;
+  author?: Identity;
+  /** Paths (relative to the repository) written in place by one atomic rename each. */
+  writes?: string[];
+  removes?: string[];
+  moves?: Array<{ from: string; to: string }>;
+}
+
+/**
+ * Finishes an interrupted write, delete or move: performs the file steps not yet done (a move
+ * whose source is still there, a file still to delete), then commits whatever of its paths git
+ * has not recorded, with the attribution the command would have given it. A write whose
+ * rename never happened has nothing left to do: its temp is swept, and the file is as before.
+ */
+const finishFiles: JournalHandler = async (pending, { dir, notice, repo }) => {
+  const intent = pending.entry as unknown as FilesIntent;
+  const abs = (rel: string) => join(dir, ...rel.split("/"));
+  const exists = (rel: string) => stat(abs(rel)).then(() => true, () => false);
+  const rels = new Set<string>([...(intent.writes ?? []), ...(intent.removes ?? [])]);
+  const added = new Set<string>(intent.writes ?? []);
+  try {
+    for (const { from, to } of intent.moves ?? []) {
+      rels.add(from).add(to);
+      added.add(to);
+      if (!(await exists(from))) continue;
+      const bytes = await readFile(abs(from));
+      if (!(await exists(to))) await writeFileAtomic(abs(to), bytes, { tempDir: reverieTempDir(dir), kind: "move" });
+      else if (!Buffer.from(await readFile(abs(to))).equals(bytes)) continue; // not this move's copy: leave both
+      await rm(abs(from));
+    }
+    for (const rel of intent.removes ?? []) await rm(abs(rel), { force: true });
+    for (const { from } of intent.moves ?? []) await pruneEmpty(dirname(abs(from)), dir);
+    for (const rel of intent.removes ?? []) await pruneEmpty(dirname(abs(rel)), dir);
+    const git = await repo();
+    const status = await git.run(["status", "--porcelain", "-z", "--untracked-files=all", "--", ...rels]);
+    const changed = porcelainPaths(status.stdout);
+    const toCommit = [...rels].filter((rel) => changed.includes(rel));
+    if (toCommit.length === 0) {
+      notice(`reverie: an interrupted "${intent.subject}" had already been committed; nothing left to do.`);
+    } else {
+      const existing = [];
+      for (const rel of toCommit) if (added.has(rel) && (await exists(rel))) existing.push(rel);
+      const commit = await git.commitPaths(toCommit, { subject: intent.subject, trailers: intent.trailers }, intent.author, existing);
+      notice(`reverie: finished an interrupted "${intent.subject}" (commit ${commit.slice(0, 7)}).`);
+    }
+  } catch (error) {
+    if (!isReverieError(error) && !(error as NodeJS.ErrnoException).code) throw error;
+    notice(`reverie: could not finish an interrupted "${intent.subject}": ${(error as Error).message} The files are left as they are; see reverie doctor.`);
+  }
+  await pending.done();
+};
+
+/** The paths of `git status --porcelain -z` output (a rename's entry is followed by its source path). */
+function porcelainPaths(out: string): string[] {
+  const entries = out.split("\0");
+  const paths: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    if (entry[0] === "R" || entry[0] === "C") paths.push(entries[++i] ?? "");
+  }
+  return paths;
+}
+
+async function pruneEmpty(start: string, root: string): Promise<void> {
+  for (let folder = start; folder !== root && folder.startsWith(`${root}${sep}`); folder = dirname(folder)) {
+    if (!(await rmdir(folder).then(() => true, () => false))) break;
+  }
+}
