@@ -61,3 +61,5 @@ export type { SyncOptions, SyncResult, SyncDone, SyncConflict } from "./git/sync
 export { loadSearchDoc, searchCacheFile } from "./memory/search-docs.js";
 export { isMemoryFileName, isMemoryFilePath, NON_MEMORY_DIRS } from "./memory-files.js";
 export { gitVersion, requireGit } from "./git/version.js";
+export { findSecrets, redactSecrets, redactionMarker } from "./secrets/find-secrets.js";
+export type { SecretKind, SecretMatch, Redaction } from "./secrets/find-secrets.js";
