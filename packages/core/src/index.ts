@@ -62,4 +62,6 @@ export { loadSearchDoc, searchCacheFile } from "./memory/search-docs.js";
 export { isMemoryFileName, isMemoryFilePath, NON_MEMORY_DIRS } from "./memory-files.js";
 export { gitVersion, requireGit } from "./git/version.js";
 export { findSecrets, redactSecrets, redactionMarker } from "./secrets/find-secrets.js";
+export { assertNoNewSecrets } from "./secrets/refuse-secrets.js";
+export type { SecretCheck, FoundSecret } from "./secrets/refuse-secrets.js";
 export type { SecretKind, SecretMatch, Redaction } from "./secrets/find-secrets.js";
