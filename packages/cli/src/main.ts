@@ -85,6 +85,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--agent <name>", "who is writing (default: $REVERIE_AGENT)")
     .option("--session <id>", "the session this came from, e.g. ses_1")
     .option("--raw", "write the bytes exactly, without adding id/created/updated/sources")
+    .option("--allow-secrets", "write even if the content or path holds a credential (refused by default: memories are committed and pushed)")
     .action(lazy(() => import("./commands/write.js")));
 
   program
@@ -105,6 +106,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--expect-hash <sha256>", "only move if the file's current sha256 is this")
     .option("--agent <name>", "who is moving it (default: $REVERIE_AGENT)")
     .option("--session <id>", "the session this came from")
+    .option("--allow-secrets", "move even if the new path holds a credential")
     .action(lazy(() => import("./commands/mv.js")));
 
   program

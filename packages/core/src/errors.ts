@@ -25,6 +25,11 @@ export const ErrorCodes = [
   "GIT_FAILED",
   /** The memory (or its git repo) is locked by another process. */
   "LOCKED",
+  /**
+   * A write would put a credential into a memory (its content, its file name, or the commit's
+   * attribution). `data` names the file, the kind and the line; `allowSecrets` overrides.
+   */
+  "SECRET_DETECTED",
   /** A dream gate failed. */
   "GATE_FAILED",
   /** The model provider failed. `data.retryable` says whether trying again may help. */

@@ -5,11 +5,13 @@ export interface MutationFlags {
   expectHash?: string;
   agent?: string;
   session?: string;
+  allowSecrets?: boolean;
 }
 
 /** Turns the shared --expect-hash/--agent/--session flags into store options, checking the hash's form. */
-export function mutationOptions(ctx: CommandContext, flags: MutationFlags): { expectHash?: string | null; agent?: string; session?: string } {
-  const out: { expectHash?: string | null; agent?: string; session?: string } = {};
+export function mutationOptions(ctx: CommandContext, flags: MutationFlags): { expectHash?: string | null; agent?: string; session?: string; allowSecrets?: boolean } {
+  const out: { expectHash?: string | null; agent?: string; session?: string; allowSecrets?: boolean } = {};
+  if (flags.allowSecrets === true) out.allowSecrets = true;
   if (flags.expectHash !== undefined) {
     if (flags.expectHash === "none") out.expectHash = null;
     else if (isContentHash(flags.expectHash)) out.expectHash = flags.expectHash;

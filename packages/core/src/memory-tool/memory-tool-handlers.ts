@@ -70,11 +70,36 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
     try {
       await memory.write(rel, content, options);
     } catch (error) {
+      if (isReverieError(error, "SECRET_DETECTED")) throw toolSecretError(error);
       if (isReverieError(error, "CONFLICT")) {
         throw new ReverieError("CONFLICT", `${shown} was changed by someone else while it was being edited; nothing was written. View it again and retry the edit.`, error.data, {
           cause: error,
         });
       }
+      throw error;
+    }
+  }
+
+  /**
+   * The tool's text for a refused secret: the agent cannot override it (only a person can, with
+   * `allowSecrets` or `--allow-secrets`), so it is told to write the memory without it.
+   */
+  function toolSecretError(error: ReverieError): ReverieError {
+    const shown = toMemoryToolPath(String(error.data.path));
+    return new ReverieError(
+      "SECRET_DETECTED",
+      `Refused to write ${shown}: ${String(error.data.reason)}. Memories are committed and shared, so nothing was written. Write it again without the secret: say where it lives instead (e.g. "the token is in $GITHUB_TOKEN").`,
+      { ...error.data, path: shown },
+      { cause: error },
+    );
+  }
+
+  /** Runs a store mutation, turning a refused secret into the tool's text. */
+  async function mutate<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isReverieError(error, "SECRET_DETECTED")) throw toolSecretError(error);
       throw error;
     }
   }
@@ -165,6 +190,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
       try {
         await memory.write(rel, file_text, { ...who, expectHash: null, stamp: false });
       } catch (error) {
+        if (isReverieError(error, "SECRET_DETECTED")) throw toolSecretError(error);
         if (isReverieError(error, "CONFLICT")) throw new ReverieError("ALREADY_EXISTS", `File ${path} already exists`, { path }, { cause: error });
         throw error;
       }
@@ -251,7 +277,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
         throw new ReverieError("ALREADY_EXISTS", `The destination ${new_path} already exists`, { old_path, new_path });
       }
       assertWritable(moves.flat());
-      await memory.renameMany(moves.map(([from, to]) => ({ from, to })), who);
+      await mutate(() => memory.renameMany(moves.map(([from, to]) => ({ from, to })), who));
       return `Successfully renamed ${old_path} to ${new_path}`;
     },
   };

@@ -14,6 +14,7 @@ import { openSearchIndex, type SearchHit, type SearchIndex, type SearchQueryOpti
 import { diagnose, type Diagnostic } from "./doctor.js";
 import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
 import { normalizeMemoryFolder } from "../paths.js";
+import { assertNoNewSecrets, type SecretCheck } from "../secrets/refuse-secrets.js";
 import { assertContained, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
 import { listMarkdownFiles } from "./walk.js";
@@ -44,6 +45,13 @@ export interface MutationOptions extends Attribution {
    * is a `CONFLICT` and nothing is written; `null` means the file must not exist yet.
    */
   expectHash?: string | null;
+  /**
+   * Write even though the content, the file name or the attribution holds a credential (an
+   * API key, a token, a private key, a password in a URL). Off, such a write is refused with
+   * `SECRET_DETECTED` and nothing is written.
+   * @default false
+   */
+  allowSecrets?: boolean;
 }
 
 export interface WriteOptions extends MutationOptions {
@@ -128,7 +136,7 @@ export interface Memory {
   removeMany(paths: readonly string[], options?: Attribution): Promise<RemoveResult[]>;
   rename(from: string, to: string, options?: MutationOptions): Promise<RenameResult>;
   /** Moves several files of one scope in one commit (a folder rename): all of them, or (on any error) none. */
-  renameMany(moves: ReadonlyArray<{ from: string; to: string }>, options?: Attribution): Promise<RenameResult[]>;
+  renameMany(moves: ReadonlyArray<{ from: string; to: string }>, options?: Attribution & Pick<MutationOptions, "allowSecrets">): Promise<RenameResult[]>;
   list(prefix?: string): Promise<MemoryEntry[]>;
   history(path?: string, options?: { limit?: number }): Promise<HistoryEntry[]>;
   /**
@@ -281,6 +289,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     return { "Memory-Op": op, ...(who.agent ? { Agent: who.agent } : {}), ...(who.session ? { Session: who.session } : {}) };
   }
 
+  /** The attribution trailers a commit will carry, as secret checks. */
+  function attributionChecks(who: Attribution): SecretCheck[] {
+    return [...(who.agent ? [{ what: "agent" as const, text: who.agent }] : []), ...(who.session ? [{ what: "session" as const, text: who.session }] : [])];
+  }
+
   /**
    * Commits `rels` in the scope; if the commit fails (a hook refuses it, git breaks), the
    * files are put back as they were, and folders made for new files are removed, so a failed
@@ -337,6 +350,9 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   /** Moves each `from` to its `to` (all in `scope`, destinations new) in one commit. */
   async function moveFiles(scope: Scope, moves: Array<{ from: Resolved; to: Resolved }>, call: MutationOptions): Promise<RenameResult[]> {
     const who = attribution(call);
+    if (!call.allowSecrets) {
+      for (const { from, to } of moves) await assertNoNewSecrets(to.path, [{ what: "path", text: to.path, before: from.path }, ...attributionChecks(who)]);
+    }
     const destinations = new Set<string>();
     for (const { from, to } of moves) {
       if (from.abs === to.abs) throw new ReverieError("INVALID_PATH", `${from.path} and ${to.path} are the same file.`, { from: from.path, to: to.path });
@@ -423,7 +439,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         const bytes = await readBytes(target);
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
-        const existing = bytes === null ? null : parseNote(target.path, decodeUtf8(bytes, target.path));
+        const existingText = bytes === null ? null : decodeUtf8(bytes, target.path);
+        if (!call.allowSecrets) {
+          await assertNoNewSecrets(target.path, [{ what: "path", text: target.path }, { what: "content", text: content, before: existingText }, ...attributionChecks(who)]);
+        }
+        const existing = existingText === null ? null : parseNote(target.path, existingText);
         const text = call.stamp === false ? content : stampContent(target.path, content, existing, who, clock());
         if (call.stamp === false) parseNote(target.path, text); // refuse malformed front-matter before it lands
         const sha256 = contentHash(text);
