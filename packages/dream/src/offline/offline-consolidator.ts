@@ -8,7 +8,8 @@ import { isProtected, parseInstructions } from "./instructions.js";
 import { learnStatements } from "./learn-statements.js";
 import { learnWorkflows, type WorkflowOptions } from "./learn-workflows.js";
 import { memoryView } from "./memory-view.js";
-import { mineCorrections, mineRecoveries, type PatternOptions } from "./patterns.js";
+import { mineLessons, type PatternOptions } from "./lessons.js";
+import { mineCorrections } from "./patterns.js";
 import { sessionSignals } from "./signals.js";
 import { termStats } from "./similarity.js";
 import { applyCorrections, retireSameSubject, retireSuperseded } from "./stale.js";
@@ -99,7 +100,7 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
       const taken = new Set(memories.map((m) => m.path.toLowerCase()));
       const patterns = policy.kinds.has("pattern")
         ? [
-            ...mineRecoveries(signals, views, taken, turns, options.patterns),
+            ...mineLessons(signals, views, taken, turns, options.patterns),
             ...mineCorrections(signals, views, stats, taken, turns, options.patterns),
           ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
         : [];
