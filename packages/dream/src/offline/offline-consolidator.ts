@@ -1,7 +1,7 @@
 import { ReverieError } from "@reverie/core";
 import type { ConsolidateContext, ConsolidateInput, ConsolidateOutput, Consolidator } from "../consolidate/consolidator.js";
 import type { DreamOperation, LearnOperation, StaleOperation } from "../consolidate/operations.js";
-import { commandCorrections, userCorrections } from "./corrections.js";
+import { commandCorrections, editCorrections, movedCorrections, userCorrections } from "./corrections.js";
 import { findDuplicates, type DedupOptions } from "./dedup.js";
 import { sortSessions, turnIndex } from "./evidence.js";
 import { isProtected, parseInstructions } from "./instructions.js";
@@ -79,7 +79,7 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
         }
         const retired = new Set(stale.map((op) => op.path));
         live = live.filter((v) => !retired.has(v.path));
-        const corrections = [...userCorrections(signals), ...commandCorrections(signals)];
+        const corrections = [...userCorrections(signals), ...movedCorrections(signals), ...commandCorrections(signals), ...editCorrections(signals)];
         stale.push(...applyCorrections(live, corrections, stats, turns));
         stale.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       }
