@@ -131,7 +131,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   program
     .command("doctor")
-    .description("check every file, the index and the repository; exit 1 if anything is wrong")
+    .description("check every file, the index and the repository (locks, interrupted rebases or merges, temps, staged leftovers); exit 1 if anything is wrong")
+    .option("--fix", "repair what is safe: remove stale git locks and temp files, finish interrupted operations, commit staged leftovers")
     .action(lazy(() => import("./commands/doctor.js")));
 
   program

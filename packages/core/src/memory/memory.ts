@@ -6,12 +6,12 @@ import { writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-write.js"
 import { contentHash, isContentHash } from "../hash.js";
 import { agentIdentity, openRepo, repoTopLevel, type CommitInfo, type GitRepo } from "../git/repo.js";
 import { beginJournal, type JournalHandle } from "../recovery/journal.js";
-import { lockMemoryFolder, stderrNotice, type FilesIntent, type Notice } from "../recovery/recover.js";
+import { lockMemoryFolder, stderrNotice, type FilesIntent, type Notice, type RecoveryOptions } from "../recovery/recover.js";
 import { reverieTempDir } from "../recovery/temp-files.js";
 import { decodeUtf8, noteTitle, parseNote } from "../note/parse.js";
 import type { Note } from "../note/types.js";
 import { openSearchIndex, type SearchHit, type SearchIndex, type SearchQueryOptions } from "../search/search-index.js";
-import { diagnose, type Diagnostic } from "./doctor.js";
+import { diagnose, repairScope, type Diagnostic, type Repair } from "./doctor.js";
 import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
 import { normalizeMemoryFolder } from "../paths.js";
 import { assertNoNewSecrets, type SecretCheck } from "../secrets/refuse-secrets.js";
@@ -147,6 +147,12 @@ export interface Memory {
   search(query: string, options?: SearchQueryOptions): Promise<SearchHit[]>;
   /** Every file that cannot be parsed, bad front-matter fields, duplicate ids, and repository problems. */
   doctor(): Promise<Diagnostic[]>;
+  /**
+   * Repairs, in every writable scope, what a crash left and is safe to repair (see
+   * `repairScope`): stale git locks, temps, interrupted operations, staged leftovers.
+   * `handlers` finish journal kinds of other packages (`@reverie/dream`'s adopt).
+   */
+  repair(options?: { handlers?: RecoveryOptions["handlers"] }): Promise<Repair[]>;
   /** Persists the search index (if it was opened) so the next open starts warm. */
   close(): Promise<void>;
 }
@@ -551,6 +557,14 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         }
       }
       return found;
+    },
+
+    async repair(repairOptions = {}) {
+      const done: Repair[] = [];
+      for (const scope of scopes) {
+        if (scope.repo && scope.access === "read_write") done.push(...(await repairScope(scope, repairOptions)));
+      }
+      return done;
     },
 
     async close() {
