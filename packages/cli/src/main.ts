@@ -58,7 +58,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
         stdout,
         stderr,
       };
-      if (command.name() !== "init") await recoverFirst(ctx);
+      // doctor reports what a crash left (and --fix repairs it), so it must see it first.
+      if (command.name() !== "init" && command.name() !== "doctor") await recoverFirst(ctx);
       const { run } = await load();
       const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
       exitCode = code ?? EXIT.ok;

@@ -14,7 +14,7 @@ export async function run(ctx: CommandContext, flags: { fix?: boolean } = {}): P
     const found = await memory.doctor();
     const errors = found.filter((d) => d.severity === "error").length;
     const warnings = found.length - errors;
-    const fixed = repaired.map((r) => `fixed   ${r.code}: ${r.message}`);
+    const fixed = repaired.map((r) => `fixed   ${r.code}: ${r.message.replace(/^reverie: /, "")}`);
     const lines = found.map((d) => `${d.severity === "error" ? "error  " : "warning"} ${d.code}: ${d.message}`);
     const summary = found.length === 0 ? `${memory.dir}: no problems found.` : `${errors} error(s), ${warnings} warning(s) in ${memory.dir}.`;
     const hint = flags.fix !== true && found.some((d) => FIXABLE.has(d.code)) ? ["Run reverie doctor --fix to repair what is safe to repair."] : [];

@@ -5,6 +5,7 @@ import type { GitRepo } from "../git/repo.js";
 import { formatTrailers } from "../git/trailers.js";
 import { lockOwnerDead } from "../lock.js";
 import { findGitLocks, gitRunningIn } from "../recovery/git-locks.js";
+import { describeOperation, operationFix, operationsInProgress } from "../recovery/git-state.js";
 import { journalOwnerDead, readJournal } from "../recovery/journal.js";
 import { lockMemoryFolder, memoryLockPath, type RecoveryOptions } from "../recovery/recover.js";
 import { leftoverTemps, reverieTempDir, UNOWNED_TEMP_GRACE_MS, type LeftTemp } from "../recovery/temp-files.js";
@@ -96,8 +97,9 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
         : `${lock.path} was left by a git process that is no longer running; it blocks writes to ${where}. reverie doctor --fix (or any write) removes it.`,
     });
   }
-  for (const progress of await operationsInProgress(gitDir)) {
-    out.push({ severity: "error", code: progress.code, path: join(gitDir, progress.file), message: `${progress.what} is in progress in ${scope.dir}: ${progress.fix}` });
+  const inProgress = await operationsInProgress(gitDir);
+  for (const op of inProgress) {
+    out.push({ severity: "error", code: op.code, path: join(gitDir, op.file), message: `${describeOperation(op)} is in progress in ${scope.dir}: ${operationFix(op, scope.dir)}; until then reverie cannot commit there.` });
   }
   const ownLock = memoryLockPath(scope.dir);
   if (await lockOwnerDead(ownLock)) {
@@ -115,7 +117,8 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
   for (const temp of await findTemps(scope.dir)) {
     out.push({ severity: "warning", code: "TEMP_FILE", path: temp.path, message: `${temp.path} (${temp.size} bytes) is a temp file left by a process that is no longer running; reverie doctor --fix removes it.` });
   }
-  const staged = await stagedPaths(repo);
+  // Mid-rebase or mid-merge, the index holds that operation's work, not a killed write's.
+  const staged = inProgress.length > 0 ? [] : await stagedPaths(repo);
   for (const rel of staged) {
     const path = namespacePath(scope, rel);
     out.push({ severity: "warning", code: "STAGED", path, message: `${path} is staged but was never committed; reverie doctor --fix commits what is staged (attributed Memory-Op: recover).` });
@@ -134,23 +137,6 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
     });
   }
   return out;
-}
-
-/** A rebase, merge, cherry-pick or revert that stopped half-way, as git marks it in the git dir. */
-export async function operationsInProgress(gitDir: string): Promise<Array<{ code: string; file: string; what: string; fix: string }>> {
-  const found = [];
-  const exists = (name: string) => stat(join(gitDir, name)).then(() => true, () => false);
-  if ((await exists("rebase-merge")) || (await exists("rebase-apply"))) {
-    const file = (await exists("rebase-merge")) ? "rebase-merge" : "rebase-apply";
-    found.push({ code: "REBASE_IN_PROGRESS", file, what: "A rebase", fix: "finish it with git rebase --continue (after resolving conflicts) or undo it with git rebase --abort; until then writes cannot be committed." });
-  }
-  if (await exists("MERGE_HEAD")) {
-    found.push({ code: "MERGE_IN_PROGRESS", file: "MERGE_HEAD", what: "A merge", fix: "finish it with git commit (after resolving conflicts) or undo it with git merge --abort." });
-  }
-  for (const [file, what, command] of [["CHERRY_PICK_HEAD", "A cherry-pick", "cherry-pick"], ["REVERT_HEAD", "A revert", "revert"]] as const) {
-    if (await exists(file)) found.push({ code: "MERGE_IN_PROGRESS", file, what, fix: `finish it with git ${command} --continue or undo it with git ${command} --abort.` });
-  }
-  return found;
 }
 
 /** Paths whose index entry differs from HEAD's (staged, never committed). */
@@ -204,7 +190,7 @@ export async function repairScope(scope: Scope, options: { handlers?: RecoveryOp
   const done: Repair[] = [];
   const repo = scope.repo!;
   const handle = await lockMemoryFolder(scope.dir, async () => repo, {
-    onNotice: (line) => done.push({ code: "RECOVERED", message: line.replace(/^reverie: /, "") }),
+    onNotice: (line) => done.push({ code: noticeCode(line), message: line.replace(/^reverie: /, "") }),
     ...(options.handlers ? { handlers: options.handlers } : {}),
   });
   try {
@@ -222,4 +208,11 @@ export async function repairScope(scope: Scope, options: { handlers?: RecoveryOp
     await handle.release();
   }
   return done;
+}
+
+/** The diagnostic code a recovery notice repaired (they are worded by what they removed or finished). */
+function noticeCode(line: string): string {
+  if (/^reverie: removed \S+\.lock /.test(line)) return "GIT_LOCKED";
+  if (/^reverie: removed \d+ temp file/.test(line)) return "TEMP_FILE";
+  return "INTERRUPTED";
 }

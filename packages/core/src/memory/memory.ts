@@ -7,6 +7,7 @@ import { contentHash, isContentHash } from "../hash.js";
 import { agentIdentity, openRepo, repoTopLevel, type CommitInfo, type GitRepo } from "../git/repo.js";
 import { beginJournal, type JournalHandle } from "../recovery/journal.js";
 import { lockMemoryFolder, stderrNotice, type FilesIntent, type Notice, type RecoveryOptions } from "../recovery/recover.js";
+import { assertNoOperationInProgress } from "../recovery/git-state.js";
 import { reverieTempDir } from "../recovery/temp-files.js";
 import { decodeUtf8, noteTitle, parseNote } from "../note/parse.js";
 import type { Note } from "../note/types.js";
@@ -252,14 +253,16 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
 
   /**
    * Runs `fn` holding the scope's cross-process lock, so commits never interleave; taking it
-   * first repairs what a crashed writer left (stale git locks, temps, interrupted writes).
+   * first repairs what a crashed writer left (stale git locks, temps, interrupted writes and
+   * syncs). A rebase or merge someone else left in progress refuses `what` before any file changes.
    */
-  async function locked<T>(scope: Scope, fn: () => Promise<T>): Promise<T> {
+  async function locked<T>(scope: Scope, what: string, fn: () => Promise<T>): Promise<T> {
     const handle = await lockMemoryFolder(scope.dir, async () => scope.repo!, {
       onNotice: options.onNotice ?? stderrNotice,
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
     });
     try {
+      await assertNoOperationInProgress(scope.dir, await scope.repo!.gitDir(), what);
       return await fn();
     } finally {
       await handle.release();
@@ -333,7 +336,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   /** Deletes `targets` (all in `scope`) in one commit. */
   async function removeFiles(scope: Scope, targets: Resolved[], call: MutationOptions): Promise<RemoveResult[]> {
     const who = attribution(call);
-    return locked(scope, async () => {
+    return locked(scope, `the delete of ${describePaths(targets.map((t) => t.path))}`, async () => {
       const read = await readAll(targets, call.expectHash);
       const restore = targets.map((t, i): Restore => ({ abs: t.abs, bytes: read[i]!.bytes, madeFolder: null }));
       const rels = targets.map((t) => t.rel);
@@ -365,7 +368,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       if (destinations.has(to.abs)) throw new ReverieError("INVALID_PATH", `Two files would move to ${to.path}.`, { to: to.path });
       destinations.add(to.abs);
     }
-    return locked(scope, async () => {
+    return locked(scope, `the move of ${describePaths(moves.map((m) => m.from.path))}`, async () => {
       const read = await readAll(moves.map((m) => m.from), call.expectHash);
       for (const { from, to } of moves) {
         await assertContained(to);
@@ -441,7 +444,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const target = resolve(path);
       assertWritable(target);
       const who = attribution(call);
-      return locked(target.scope, async () => {
+      return locked(target.scope, `the write of ${target.path}`, async () => {
         const bytes = await readBytes(target);
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
