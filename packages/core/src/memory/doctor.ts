@@ -97,21 +97,27 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
         : `${lock.path} was left by a git process that is no longer running; it blocks writes to ${where}. reverie doctor --fix (or any write) removes it.`,
     });
   }
+  const pendingEntries = (await readJournal(scope.dir)).filter((p) => journalOwnerDead(p.entry));
+  const killedSync = pendingEntries.some((p) => p.entry.kind === "sync");
   const inProgress = await operationsInProgress(gitDir);
   for (const op of inProgress) {
-    out.push({ severity: "error", code: op.code, path: join(gitDir, op.file), message: `${describeOperation(op)} is in progress in ${scope.dir}: ${operationFix(op, scope.dir)}; until then reverie cannot commit there.` });
+    const message = killedSync
+      ? `A ${op.command}${op.branch ? ` of ${op.branch}` : ""}, left half-done by a killed reverie sync, is in progress in ${scope.dir}; reverie doctor --fix (or any reverie command) undoes it and checks the branch out as before that sync.`
+      : `${describeOperation(op)} is in progress in ${scope.dir}: ${operationFix(op, scope.dir)}; until then reverie cannot commit there.`;
+    out.push({ severity: "error", code: op.code, path: join(gitDir, op.file), message });
   }
   const ownLock = memoryLockPath(scope.dir);
   if (await lockOwnerDead(ownLock)) {
     out.push({ severity: "warning", code: "STALE_LOCK", path: ownLock, message: `${ownLock} names a process that is no longer running; the next write takes it over (reverie doctor --fix removes it now).` });
   }
-  for (const pending of await readJournal(scope.dir)) {
-    if (!journalOwnerDead(pending.entry)) continue;
+  for (const pending of pendingEntries) {
+    const { kind } = pending.entry;
+    const what = kind === "adopt" ? `adopt of ${String(pending.entry.id)}` : kind === "sync" ? `sync of ${String(pending.entry.branch)}` : `"${String(pending.entry.subject)}"`;
     out.push({
       severity: "warning",
       code: "INTERRUPTED",
       path: pending.path,
-      message: `An interrupted ${pending.entry.kind === "adopt" ? `adopt of ${String(pending.entry.id)}` : `"${String(pending.entry.subject)}"`} (its process died); reverie doctor --fix, or any reverie command, finishes it.`,
+      message: `An interrupted ${what} (its process died); reverie doctor --fix, or any reverie command, ${kind === "sync" ? "undoes what it left half-done" : "finishes it"}.`,
     });
   }
   for (const temp of await findTemps(scope.dir)) {

@@ -262,7 +262,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
     });
     try {
-      await assertNoOperationInProgress(scope.dir, await scope.repo!.gitDir(), what);
+      await assertNoOperationInProgress(scope.dir, await scope.repo!.gitDir(), `${what} cannot be committed`);
       return await fn();
     } finally {
       await handle.release();

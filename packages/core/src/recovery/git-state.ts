@@ -46,14 +46,15 @@ export function operationFix(op: OperationInProgress, dir: string): string {
  * Refuses to start a change while the repository is mid-rebase or mid-merge: a commit made now
  * would land inside that operation (or fail on its conflicts). Reverie's own interrupted syncs
  * are undone before this runs (recovery), so what is found here was started by someone else.
+ * `blocked` says what cannot happen, e.g. "the write of a.md cannot be committed".
  * @throws ReverieError `LOCKED`, naming the operation and how to finish or undo it.
  */
-export async function assertNoOperationInProgress(dir: string, gitDir: string, what: string): Promise<void> {
+export async function assertNoOperationInProgress(dir: string, gitDir: string, blocked: string): Promise<void> {
   const [op] = await operationsInProgress(gitDir);
   if (!op) return;
   throw new ReverieError(
     "LOCKED",
-    `${describeOperation(op)} is in progress in ${dir}, so ${what} cannot be committed; nothing was changed. ${capitalize(operationFix(op, dir))}, then try again.`,
+    `${describeOperation(op)} is in progress in ${dir}, so ${blocked}; nothing was changed. ${capitalize(operationFix(op, dir))}, then try again.`,
     { dir, operation: op.command, ...(op.branch ? { branch: op.branch } : {}) },
   );
 }
