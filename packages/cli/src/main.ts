@@ -58,8 +58,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
         stdout,
         stderr,
       };
-      // doctor reports what a crash left (and --fix repairs it), so it must see it first.
-      if (command.name() !== "init" && command.name() !== "doctor") await recoverFirst(ctx);
+      // doctor reports what a crash left (and --fix repairs it), so it must see it first; the
+      // MCP server recovers by itself when it starts (and says so as "reverie mcp:").
+      if (!["init", "doctor", "mcp"].includes(command.name())) await recoverFirst(ctx);
       const { run } = await load();
       const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
       exitCode = code ?? EXIT.ok;
