@@ -2,7 +2,7 @@ import { readFile, realpath, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { loadConfig, type MemoryConfig } from "../config.js";
 import { ReverieError, truncateForMessage } from "../errors.js";
-import { writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-write.js";
+import { fsyncDir, writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-write.js";
 import { contentHash, isContentHash } from "../hash.js";
 import { agentIdentity, openRepo, repoTopLevel, type CommitInfo, type GitRepo } from "../git/repo.js";
 import { beginJournal, type JournalHandle } from "../recovery/journal.js";
@@ -286,6 +286,12 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     return who.agent ? { author: agentIdentity(who.agent) } : {};
   }
 
+  /** Makes the deletes of `files` durable before they are committed: one fsync per folder. */
+  async function syncFolders(files: readonly string[]): Promise<void> {
+    if (options.durable === false) return;
+    for (const folder of new Set(files.map((f) => dirname(f)))) await fsyncDir(folder);
+  }
+
   const atomic = (scope: Scope, kind: string) => ({ tempDir: reverieTempDir(scope.dir), kind, durable: options.durable !== false });
 
   function attribution(call: Attribution): Attribution {
@@ -344,6 +350,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const commit = await journaled(scope, { subject, trailers: trailers("delete", who), ...authorOf(who), removes: rels }, async () => {
         try {
           for (const target of targets) await rm(target.abs);
+          await syncFolders(targets.map((t) => t.abs));
         } catch (error) {
           await undo(restore, atomic(scope, "restore"));
           throw error;
@@ -390,6 +397,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
             await writeFileAtomic(to.abs, read[i]!.bytes, atomic(scope, "move"));
             await rm(from.abs);
           }
+          await syncFolders(moves.map((m) => m.from.abs));
         } catch (error) {
           await undo(restore, atomic(scope, "restore"));
           throw error;
