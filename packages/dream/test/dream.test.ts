@@ -63,7 +63,7 @@ describe("an offline dream over the sample", () => {
 
     expect(run).toMatchObject({ status: "completed", provider: "offline", error: null, adopted: null, outputs: { branch: `dream/${run.id}` } });
     expect(run.outputs.ops).toEqual({ dedup: 1, stale: 1, pattern: 1, verify: 3, learn: 1, reorganize: 0 });
-    expect(run.gates.map((g) => [g.name, g.passed])).toEqual([["loss_cap", true], ["no_op", true], ["evidence", true], ["injection", true]]);
+    expect(run.gates.map((g) => [g.name, g.passed])).toEqual([["loss_cap", true], ["no_op", true], ["evidence", true], ["injection", true], ["secrets", true]]);
     expect(run.inputs.sessions).toHaveLength(4);
     expect([...new Set(stages)]).toEqual(["snapshot", "sessions", "consolidate", "validate", "write", "done"]);
     expect(userState(dir)).toBe(before);

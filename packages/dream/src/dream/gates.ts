@@ -1,15 +1,16 @@
-import { parseNote, type Note } from "@reverie/core";
+import { findSecrets, parseNote, redactSecrets, type Note } from "@reverie/core";
 import type { MaterializedOperation } from "../consolidate/materialize.js";
 import { formatEvidence } from "../consolidate/operations.js";
 import { screenText } from "../offline/injection.js";
 import type { Session } from "../transcripts/types.js";
+import { operationCommit } from "./commits.js";
 import type { GateResult } from "./record.js";
 
-export const GateNames = ["loss_cap", "no_op", "evidence", "injection"] as const;
+export const GateNames = ["loss_cap", "no_op", "evidence", "injection", "secrets"] as const;
 export type GateName = (typeof GateNames)[number];
 
 /** Gates whose failure stops `--auto-adopt` and makes the CLI exit 2; a no-op dream is just nothing to adopt. */
-export const BLOCKING_GATES: ReadonlySet<string> = new Set<GateName>(["loss_cap", "evidence", "injection"]);
+export const BLOCKING_GATES: ReadonlySet<string> = new Set<GateName>(["loss_cap", "evidence", "injection", "secrets"]);
 
 export interface GateInput {
   base: readonly Note[];
@@ -28,10 +29,10 @@ function listed(items: readonly string[]): string {
 /**
  * The checks every dream passes before anyone adopts it, whatever consolidator proposed it:
  * it may not retire too much, every citation must be a real session turn, and no
- * instruction-like text may land in a normal-trust memory.
+ * instruction-like text may land in a normal-trust memory, and no operation may write a secret.
  */
-export function evaluateGates(input: GateInput): GateResult[] {
-  return [lossCap(input), noOp(input), evidence(input), injection(input)];
+export async function evaluateGates(input: GateInput): Promise<GateResult[]> {
+  return [lossCap(input), noOp(input), evidence(input), injection(input), await secrets(input)];
 }
 
 function lossCap({ base, operations, lossCap: cap }: GateInput): GateResult {
@@ -110,5 +111,38 @@ function injection({ base, operations, sessions }: GateInput): GateResult {
     name: "injection",
     passed: problems.length === 0,
     detail: problems.length === 0 ? "no instruction-like text promoted to a normal-trust memory" : listed(problems),
+  };
+}
+
+/**
+ * The last line of defence behind the redaction of a dream's inputs (redact-inputs.ts): whoever
+ * proposed an operation, its commit — file text, file names, message and trailers — may not hold
+ * a credential the file did not already hold at the base commit (`reverie doctor` reports those).
+ * The detail names the operation, the file and the kind, never the secret.
+ */
+async function secrets({ base, operations }: GateInput): Promise<GateResult> {
+  const before = new Map(base.map((n) => [n.path, n.content]));
+  const problems: string[] = [];
+  for (const [i, m] of operations.entries()) {
+    const commit = operationCommit("drm_", m);
+    const found: string[] = [];
+    const message = [commit.subject, commit.body, ...Object.values(commit.trailers)].join("\n");
+    for (const s of await findSecrets(message)) found.push(`${s.kind} in its commit message`);
+    for (const change of m.changes) {
+      const path = await redactSecrets(change.path);
+      for (const kind of path.kinds) found.push(`${kind} in the file name ${path.text}`);
+      if (change.content === null) continue;
+      const old = before.get(change.from ?? change.path);
+      const known = old === undefined ? new Set<string>() : new Set((await findSecrets(old)).map((s) => old.slice(s.start, s.end)));
+      for (const s of await findSecrets(change.content)) {
+        if (!known.has(change.content.slice(s.start, s.end))) found.push(`${s.kind} in ${path.text}`);
+      }
+    }
+    if (found.length > 0) problems.push(`operation ${i + 1} (${m.operation.kind}) writes ${listed([...new Set(found)])}`);
+  }
+  return {
+    name: "secrets",
+    passed: problems.length === 0,
+    detail: problems.length === 0 ? "no operation writes a credential" : `${listed(problems)}; discard the dream, or adopt with --skip for those operations`,
   };
 }
