@@ -73,7 +73,15 @@ let detector: Promise<Detector> | null = null;
 /** secretlint is loaded on first use, so commands that never scan (search, read) do not pay for it. */
 function loadDetector(): Promise<Detector> {
   detector ??= (async () => {
-    const [{ lintSource }, { creator }] = await Promise.all([import("@secretlint/core"), import("@secretlint/secretlint-rule-preset-recommend")]);
+    const [{ lintSource }, { creator }, { secretLintProfiler }] = await Promise.all([
+      import("@secretlint/core"),
+      import("@secretlint/secretlint-rule-preset-recommend"),
+      import("@secretlint/profiler"),
+    ]);
+    // secretlint's process-wide profiler keeps every performance mark for the life of the process
+    // and searches them all on each new one: quadratic in the number of scans (a dream's gate
+    // scanning 130 operations spent 8 s there). Nothing reads the profile, so marks are off.
+    secretLintProfiler.mark = () => undefined;
     const config: Parameters<typeof lintSource>[0]["options"]["config"] = {
       rules: [
         {

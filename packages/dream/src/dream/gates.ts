@@ -1,4 +1,4 @@
-import { findSecrets, parseNote, redactSecrets, type Note } from "@reverie/core";
+import { findSecrets, parseNote, redactSecrets, redactSecretsInTexts, type Note } from "@reverie/core";
 import type { MaterializedOperation } from "../consolidate/materialize.js";
 import { formatEvidence } from "../consolidate/operations.js";
 import { screenText } from "../offline/injection.js";
@@ -122,12 +122,25 @@ function injection({ base, operations, sessions }: GateInput): GateResult {
  */
 async function secrets({ base, operations }: GateInput): Promise<GateResult> {
   const before = new Map(base.map((n) => [n.path, n.content]));
-  const problems: string[] = [];
-  for (const [i, m] of operations.entries()) {
+  const messages = operations.map((m) => {
     const commit = operationCommit("drm_", m);
+    return [commit.subject, commit.body, ...Object.values(commit.trailers)].join("\n");
+  });
+  // One scan of everything finds the operations worth a closer look (a scan has a fixed cost; a dream may have thousands of changes).
+  const texts = operations.flatMap((m, i) => [messages[i]!, ...m.changes.flatMap((c) => [c.path, c.content ?? ""])]);
+  const scanned = await redactSecretsInTexts(texts);
+  const flagged = new Set<number>();
+  let at = 0;
+  operations.forEach((m, i) => {
+    const n = 1 + 2 * m.changes.length;
+    for (let k = at; k < at + n; k++) if (scanned.texts[k] !== texts[k]) flagged.add(i);
+    at += n;
+  });
+  const problems: string[] = [];
+  for (const i of flagged) {
+    const m = operations[i]!;
     const found: string[] = [];
-    const message = [commit.subject, commit.body, ...Object.values(commit.trailers)].join("\n");
-    for (const s of await findSecrets(message)) found.push(`${s.kind} in its commit message`);
+    for (const s of await findSecrets(messages[i]!)) found.push(`${s.kind} in its commit message`);
     for (const change of m.changes) {
       const path = await redactSecrets(change.path);
       for (const kind of path.kinds) found.push(`${kind} in the file name ${path.text}`);
