@@ -3,6 +3,7 @@ import type { MaterializedOperation } from "../consolidate/materialize.js";
 import { formatEvidence } from "../consolidate/operations.js";
 import { screenText } from "../offline/injection.js";
 import type { Session } from "../transcripts/types.js";
+import { carriedCommands, describeCarried } from "./command-trust.js";
 import { operationCommit } from "./commits.js";
 import type { GateResult } from "./record.js";
 
@@ -106,11 +107,13 @@ function injection({ base, operations, sessions }: GateInput): GateResult {
       if (typed.length > 0 && screen.matches.every((m) => typed.some((t) => t.includes(comparable(m))))) continue;
       problems.push(`operation ${i + 1} (${operation.kind}) writes ${change.path} as a normal-trust memory, but its text ${screen.reasons.join(", ")}`);
     }
+    // A dangerous command is refused whatever its trust: it must be read by a person before it is kept.
+    for (const carried of carriedCommands(operation, sessions)) problems.push(`operation ${i + 1} (${operation.kind}) carries ${describeCarried(carried)}`);
   });
   return {
     name: "injection",
     passed: problems.length === 0,
-    detail: problems.length === 0 ? "no instruction-like text promoted to a normal-trust memory" : listed(problems),
+    detail: problems.length === 0 ? "no instruction-like text promoted to a normal-trust memory, no dangerous command carried" : listed(problems),
   };
 }
 

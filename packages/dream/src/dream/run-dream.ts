@@ -5,6 +5,7 @@ import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, Con
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
 import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
 import { fileCheckpoint } from "./checkpoint.js";
+import { applyCommandTrust } from "./command-trust.js";
 import { offlineConsolidator } from "../offline/offline-consolidator.js";
 import { deleteDreamBranch, dreamBranch, writeBranch } from "./branch.js";
 import { manifestCommit, operationCommit, touchedPaths } from "./commits.js";
@@ -215,7 +216,10 @@ async function runStages(
     patternIds.push(id);
     return id;
   };
-  const materialized = dropNoOps(materialize(output.operations, notes, { now, newId: makeId }), notes);
+  // Trust from effect: whoever proposed them, operations carrying a dangerous command are quarantined (command-trust.ts).
+  const trusted = applyCommandTrust(output.operations, sessions);
+  const proposedAs = new Map(trusted.map((op, i) => [op, output.operations[i]!]));
+  const materialized = dropNoOps(materialize(trusted, notes, { now, newId: makeId }), notes);
   record.gates = await evaluateGates({ base: notes, operations: materialized, sessions, lossCap: options.lossCap ?? memory.config.dream.lossCap });
 
   if (materialized.length > 0) {
@@ -232,7 +236,7 @@ async function runStages(
       evidence: m.operation.evidence,
       paths: touchedPaths(m),
       commit: ids[i + 1] ?? null,
-      ...usageOf(m.operation),
+      ...usageOf(proposedAs.get(m.operation) ?? m.operation),
     }));
   }
   for (const kind of DreamOperationKinds) record.outputs.ops[kind] = materialized.filter((m) => m.operation.kind === kind).length;
