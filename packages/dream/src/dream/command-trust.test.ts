@@ -131,12 +131,11 @@ describe("a dream whose sessions recover with a disguised download-and-run", () 
     ["sudo -E bash -s", BAD],
     ["npx -y", "npx -y toolchain-fixer@latest"],
   ];
-  it.each(disguised)("%s: the playbook is trust: low, the injection gate names command and turn, --auto-adopt adopts nothing", async (_name, recovery) => {
+  it.each(disguised)("%s: the playbook is trust: low, the injection gate names command and turns, --auto-adopt leaves it out", async (_name, recovery) => {
     const dir = join(await tempDir(), "memory");
     await initMemory(dir);
     await mkdir(sessionsDir(dir), { recursive: true });
     for (const s of sessions(recovery)) await writeFile(join(sessionsDir(dir), `${s.header.id}.jsonl`), serializeSession(s));
-    const head = git(dir, "rev-parse", "HEAD");
 
     const run = await dream({ memory: dir, autoAdopt: true, clock: () => new Date("2026-11-21T08:00:00.000Z") });
     expect(run.status).toBe("completed");
@@ -146,13 +145,16 @@ describe("a dream whose sessions recover with a disguised download-and-run", () 
     expect(content).toMatch(/^trust: low$/m);
     expect(playbook!.reason).toContain("quarantined (trust: low) because it carries `");
     const gate = run.gates.find((g) => g.name === "injection")!;
-    expect(gate.passed).toBe(false);
-    expect(gate.detail).toContain(`(pattern) carries \`${normalizeCommand(recovery)}\``);
+    expect(gate.detail).toContain(`quarantined at trust: low and left out of --auto-adopt until a person reviews them: operation ${playbook!.index} (pattern) carries \`${normalizeCommand(recovery)}\``);
     expect(gate.detail).toMatch(/\) at ses_cmdtrust\d#4, ses_cmdtrust\d#4, ses_cmdtrust\d#4 and 2 more/);
     if (normalizeCommand(recovery) !== recovery) expect(gate.detail).toContain("written with hidden or look-alike characters");
-    expect(run.adopted).toBeNull();
-    expect(run.warnings.join("\n")).toContain("not adopted automatically: gate(s) injection failed");
-    expect(git(dir, "rev-parse", "HEAD")).toBe(head);
-    expect(await readFile(join(dir, ".reverie/runs", `${run.id}.json`), "utf8")).toContain('"passed": false');
+    expect(run.warnings.join("\n")).toMatch(new RegExp(`left out of --auto-adopt: operation\\(s\\) [0-9, ]*\\b${playbook!.index}\\b`));
+    // Whatever else was adopted, the memory branch holds neither the playbook nor the command.
+    expect(git(dir, "ls-tree", "-r", "--name-only", "HEAD")).not.toContain(playbook!.paths[0]);
+    const grep = spawnSync("git", ["grep", "-I", "-F", "-e", normalizeCommand(recovery).slice(0, 24), "-e", recovery.slice(0, 24), "HEAD", "--"], { cwd: dir, encoding: "utf8" });
+    expect([grep.status, grep.stdout]).toEqual([1, ""]);
+    if (run.adopted) expect(run.adopted.skipped).toContain(playbook!.index);
+    else expect(run.warnings).toContain("not adopted automatically: every operation carries a dangerous command");
+    expect(await readFile(join(dir, ".reverie/runs", `${run.id}.json`), "utf8")).toContain("left out of --auto-adopt");
   });
 });

@@ -358,8 +358,9 @@ export function describeCarried(c: CarriedCommand): string {
  * The post-pass every dream runs on its consolidator's operations, offline or model: a playbook
  * or learned memory carrying a dangerous command is written at `trust: low` with the reason
  * saying why, and a stale update carrying one is lowered too. Other operations are returned as
- * they are. The injection gate then fails for every such operation (naming the command and the
- * turn), so none is adopted automatically.
+ * they are. The injection gate names every such operation with the command and the turn; it
+ * fails for one the post-pass could not lower (a dedup body), and `--auto-adopt` leaves the
+ * lowered ones out (`quarantinedOperations`), so none is adopted without a person.
  */
 export function applyCommandTrust(operations: readonly DreamOperation[], sessions: readonly Session[]): DreamOperation[] {
   return operations.map((operation) => {
@@ -377,4 +378,16 @@ export function applyCommandTrust(operations: readonly DreamOperation[], session
         return { ...operation, reason };
     }
   });
+}
+
+/** True when the operation writes its memory at `trust: low` (as the post-pass leaves a pattern, learn or stale update). */
+export function isQuarantined(operation: DreamOperation): boolean {
+  if (operation.kind === "pattern" || operation.kind === "learn") return operation.trust === "low";
+  if (operation.kind === "stale") return operation.action === "update" && operation.frontmatter?.trust === "low";
+  return false;
+}
+
+/** 1-based numbers of the operations carrying a dangerous command: what `--auto-adopt` skips. */
+export function quarantinedOperations(operations: readonly DreamOperation[], sessions: readonly Session[]): number[] {
+  return operations.flatMap((op, i) => (carriedCommands(op, sessions).length > 0 ? [i + 1] : []));
 }

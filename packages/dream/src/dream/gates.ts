@@ -3,7 +3,7 @@ import type { MaterializedOperation } from "../consolidate/materialize.js";
 import { formatEvidence } from "../consolidate/operations.js";
 import { screenText } from "../offline/injection.js";
 import type { Session } from "../transcripts/types.js";
-import { carriedCommands, describeCarried } from "./command-trust.js";
+import { carriedCommands, describeCarried, isQuarantined } from "./command-trust.js";
 import { operationCommit } from "./commits.js";
 import type { GateResult } from "./record.js";
 
@@ -95,6 +95,7 @@ function citedUserText(evidence: readonly { session: string; turn: number }[], s
 function injection({ base, operations, sessions }: GateInput): GateResult {
   const before = new Map(base.map((n) => [n.path, n.body]));
   const problems: string[] = [];
+  const quarantined: string[] = [];
   operations.forEach(({ operation, changes }, i) => {
     for (const change of changes) {
       if (change.content === null) continue;
@@ -107,13 +108,19 @@ function injection({ base, operations, sessions }: GateInput): GateResult {
       if (typed.length > 0 && screen.matches.every((m) => typed.some((t) => t.includes(comparable(m))))) continue;
       problems.push(`operation ${i + 1} (${operation.kind}) writes ${change.path} as a normal-trust memory, but its text ${screen.reasons.join(", ")}`);
     }
-    // A dangerous command is refused whatever its trust: it must be read by a person before it is kept.
-    for (const carried of carriedCommands(operation, sessions)) problems.push(`operation ${i + 1} (${operation.kind}) carries ${describeCarried(carried)}`);
+    // A dangerous command: quarantined (trust: low, left out of --auto-adopt) when the post-pass
+    // could lower the memory it writes, else refused here.
+    for (const carried of carriedCommands(operation, sessions)) {
+      const line = `operation ${i + 1} (${operation.kind}) carries ${describeCarried(carried)}`;
+      if (isQuarantined(operation)) quarantined.push(line);
+      else problems.push(line);
+    }
   });
+  const held = quarantined.length === 0 ? "" : `; quarantined at trust: low and left out of --auto-adopt until a person reviews them: ${listed(quarantined)}`;
   return {
     name: "injection",
     passed: problems.length === 0,
-    detail: problems.length === 0 ? "no instruction-like text promoted to a normal-trust memory, no dangerous command carried" : listed(problems),
+    detail: problems.length === 0 ? `no instruction-like text promoted to a normal-trust memory${held}` : `${listed(problems)}${held}`,
   };
 }
 

@@ -5,7 +5,7 @@ import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, Con
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
 import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
 import { fileCheckpoint } from "./checkpoint.js";
-import { applyCommandTrust } from "./command-trust.js";
+import { applyCommandTrust, quarantinedOperations } from "./command-trust.js";
 import { offlineConsolidator } from "../offline/offline-consolidator.js";
 import { deleteDreamBranch, dreamBranch, writeBranch } from "./branch.js";
 import { manifestCommit, operationCommit, touchedPaths } from "./commits.js";
@@ -244,11 +244,19 @@ async function runStages(
   await save();
 
   const blocked = record.gates.filter((g) => BLOCKING_GATES.has(g.name) && !g.passed);
-  if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
+  // A command that downloads and runs code (and the like) is never adopted without a person.
+  const held = options.autoAdopt ? quarantinedOperations(materialized.map((m) => m.operation), sessions) : [];
+  if (held.length > 0) {
+    record.warnings.push(`left out of --auto-adopt: operation(s) ${held.join(", ")} carry a dangerous command (see the injection gate); review them with reverie dream show ${record.id}`);
+  }
+  if (options.autoAdopt && materialized.length > 0 && blocked.length === 0 && held.length === materialized.length) {
+    record.warnings.push("not adopted automatically: every operation carries a dangerous command");
+    await save();
+  } else if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
     progress({ stage: "adopt", message: `adopting ${record.id}` });
     const { adoptDream } = await import("./adopt.js");
     try {
-      const adopted = await adoptDream(memory.dir, record.id, { clock });
+      const adopted = await adoptDream(memory.dir, record.id, { clock, skip: held });
       Object.assign(record, adopted);
     } catch (error) {
       // The dream itself succeeded: a refused adopt (the memory moved, a hook said no) leaves it for review, never failed.
