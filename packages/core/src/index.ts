@@ -72,7 +72,7 @@ export { lockMemoryFolder, memoryLockPath, needsRecovery, recoverMemory, stderrN
 export type { FilesIntent, JournalHandler, Notice, RecoveryOptions } from "./recovery/recover.js";
 export { leftoverTemps, reverieTempDir, sweepTemps, tempFileName, UNOWNED_TEMP_GRACE_MS } from "./recovery/temp-files.js";
 export type { LeftTemp } from "./recovery/temp-files.js";
-export { findSecrets, redactSecrets, redactionMarker } from "./secrets/find-secrets.js";
+export { findSecrets, redactSecrets, redactSecretsInTexts, redactionMarker } from "./secrets/find-secrets.js";
 export { assertNoNewSecrets } from "./secrets/refuse-secrets.js";
 export type { SecretCheck, FoundSecret } from "./secrets/refuse-secrets.js";
-export type { SecretKind, SecretMatch, Redaction } from "./secrets/find-secrets.js";
+export type { SecretKind, SecretMatch, Redaction, Redactions } from "./secrets/find-secrets.js";

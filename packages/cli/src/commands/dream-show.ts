@@ -20,6 +20,10 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
   lines.push(`Dream ${record.id}: ${record.status} (${record.provider}${record.model ? ` ${record.model}` : ""}, ${record.inputs.sessions.length} sessions, base ${short(record.inputs.base_commit)}${tokens})`);
   if (record.error) lines.push(`  error (${record.error.type}): ${record.error.message}`);
   if (record.resumed_from) lines.push(`  resumed from ${record.resumed_from}`);
+  if (record.redacted && record.redacted.count > 0) {
+    const kinds = Object.entries(record.redacted.kinds).map(([kind, n]) => (n === 1 ? kind : `${n} ${kind}`));
+    lines.push(`  redacted ${record.redacted.count} secret${record.redacted.count === 1 ? "" : "s"} from the inputs before consolidating: ${kinds.join(", ")}`);
+  }
   if (record.status === "failed" && (record.provider === "anthropic" || (record.error !== null && MODEL_ERRORS.has(record.error.type)))) lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}`);
   if (record.outputs.branch || record.operations.length > 0) lines.push(`  ${ops(record)}${record.outputs.branch ? ` on branch ${record.outputs.branch}` : ""}`);
   for (const op of record.operations) {

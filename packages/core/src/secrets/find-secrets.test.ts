@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fakeChars, fakeCredentials } from "@reverie/test-utils";
-import { findSecrets, redactSecrets } from "./find-secrets.js";
+import { findSecrets, redactSecrets, redactSecretsInTexts } from "./find-secrets.js";
 import { looksLikeCredential } from "./assignment-rules.js";
 
 describe("findSecrets", () => {
@@ -84,6 +84,32 @@ describe("findSecrets", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("redactSecretsInTexts", () => {
+  it("gives each text what redactSecrets gives it alone, in one scan", async () => {
+    const texts = ["", "nothing here", ...fakeCredentials(9).map((c) => c.line), "tail text"];
+    const together = await redactSecretsInTexts(texts);
+    const alone = await Promise.all(texts.map((t) => redactSecrets(t)));
+    expect(together.texts).toEqual(alone.map((a) => a.text));
+    expect(together.kinds).toEqual(alone.flatMap((a) => a.kinds));
+  });
+
+  it("redacts in both texts a key block split across them, so neither keeps a part", async () => {
+    const key = fakeCredentials(10).find((c) => c.kind === "private-key")!;
+    const lines = key.line.split("\n");
+    const texts = [lines.slice(0, 2).join("\n"), lines.slice(2).join("\n")];
+    const { texts: out, kinds } = await redactSecretsInTexts(texts);
+    expect(kinds).toEqual(["private-key"]);
+    expect(out).toEqual(["<redacted:private-key>", "<redacted:private-key>"]);
+  });
+
+  it("returns the texts unchanged (a copy) when none holds a secret", async () => {
+    const texts = ["a", "b c"];
+    const out = await redactSecretsInTexts(texts);
+    expect(out).toEqual({ texts, kinds: [] });
+    expect(out.texts).not.toBe(texts);
   });
 });
 

@@ -86,6 +86,12 @@ export interface DreamRecord {
   runner: { pid: number; host: string } | null;
   /** The failed or canceled dream this one resumed, reusing its paid-for model answers. */
   resumed_from: string | null;
+  /**
+   * Credentials replaced by `<redacted:kind>` in the sessions and memories before the consolidator
+   * read them (always on): how many, and how many of each kind. Never the values. Absent in
+   * records written before redaction existed.
+   */
+  redacted?: { count: number; kinds: Record<string, number> };
 }
 
 export const EMPTY_OPS: Readonly<Record<DreamOperationKind, number>> = { dedup: 0, stale: 0, pattern: 0, verify: 0, learn: 0, reorganize: 0 };

@@ -1,16 +1,18 @@
 import { hostname } from "node:os";
 import { readFile, rm, stat } from "node:fs/promises";
-import { isReverieError, newId, openMemory, ReverieError, type Memory } from "@reverie/core";
+import { isReverieError, newId, openMemory, redactSecrets, ReverieError, type Memory } from "@reverie/core";
 import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, ConsolidateUsage, Consolidator } from "../consolidate/consolidator.js";
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
 import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
 import { fileCheckpoint } from "./checkpoint.js";
+import { applyCommandTrust, quarantinedOperations } from "./command-trust.js";
 import { offlineConsolidator } from "../offline/offline-consolidator.js";
 import { deleteDreamBranch, dreamBranch, writeBranch } from "./branch.js";
 import { manifestCommit, operationCommit, touchedPaths } from "./commits.js";
 import { BLOCKING_GATES, evaluateGates } from "./gates.js";
 import { saveOperations } from "./operations-file.js";
 import { cancelRequestPath, EMPTY_OPS, readDream, writeRecord, type DreamErrorType, type DreamRecord, type RecordedOperation } from "./record.js";
+import { redactDreamInputs, type InputRedactions } from "./redact-inputs.js";
 import { resolveSessions } from "./session-inputs.js";
 import { readMemoriesAt } from "./snapshot.js";
 
@@ -83,6 +85,7 @@ function emptyRecord(id: string, memoryDir: string, options: DreamOptions, provi
     warnings: [],
     runner: { pid: process.pid, host: hostname() },
     resumed_from: null,
+    redacted: { count: 0, kinds: {} },
   };
 }
 
@@ -110,13 +113,17 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
   }
   const memory = typeof requested.memory === "string" ? await openMemory(requested.memory) : requested.memory;
   const resumed = requested.resume === undefined ? null : await readDream(memory.dir, requested.resume);
-  const options = resumed ? withResumedDefaults(requested, resumed) : requested;
+  const unscrubbed = resumed ? withResumedDefaults(requested, resumed) : requested;
+  // Instructions are recorded and sent to the model like sessions are: a pasted credential is redacted first.
+  const instructions = unscrubbed.instructions === undefined ? null : await redactSecrets(unscrubbed.instructions);
+  const options = instructions ? { ...unscrubbed, instructions: instructions.text } : unscrubbed;
   const clock = options.clock ?? (() => new Date());
   const consolidator = options.consolidator ?? offlineConsolidator();
   const startedAt = clock();
   const id = newId("drm", startedAt.getTime());
   const record = emptyRecord(id, memory.dir, options, consolidator.name, startedAt.toISOString());
   record.resumed_from = resumed?.id ?? null;
+  if (instructions) record.redacted = addRedactions({ count: 0, kinds: {} }, tally(instructions.kinds));
   const save = () => writeRecord(memory.dir, record);
   await save();
 
@@ -177,16 +184,20 @@ async function runStages(
   const notes = await readMemoriesAt(memory.repo, base);
 
   progress({ stage: "sessions", message: "reading sessions" });
-  const { sessions, warnings } = await resolveSessions(memory.dir, options.sessions, signal);
-  record.inputs.sessions = sessions.map((s) => ({ id: s.header.id, sha256: s.header.source.sha256 }));
-  record.warnings.push(...warnings);
+  const resolved = await resolveSessions(memory.dir, options.sessions, signal);
+  record.inputs.sessions = resolved.sessions.map((s) => ({ id: s.header.id, sha256: s.header.source.sha256 }));
+  record.warnings.push(...resolved.warnings);
+  // No consolidator, offline or model, ever reads a credential: whatever it proposes is built from redacted text.
+  const redacted = await redactDreamInputs(resolved.sessions, notes, signal);
+  const sessions = redacted.sessions;
+  record.redacted = addRedactions(record.redacted ?? { count: 0, kinds: {} }, redacted.redacted);
   await save();
 
   signal.throwIfAborted();
   progress({ stage: "consolidate", done: 0, total: sessions.length, message: `${consolidator.name}: ${notes.length} memories, ${sessions.length} sessions` });
   const now = record.created_at.replace(/\.\d{3}Z$/, "Z");
   const output = await consolidator.consolidate(
-    { memories: notes, sessions, now, ...(options.instructions !== undefined ? { instructions: options.instructions } : {}) },
+    { memories: redacted.memories, sessions, now, ...(options.instructions !== undefined ? { instructions: options.instructions } : {}) },
     { signal, checkpoint, onProgress: (e: ConsolidateProgress) => progress({ stage: "consolidate", done: e.done, total: e.total, message: e.stage }) },
   );
   signal.throwIfAborted();
@@ -205,8 +216,11 @@ async function runStages(
     patternIds.push(id);
     return id;
   };
-  const materialized = dropNoOps(materialize(output.operations, notes, { now, newId: makeId }), notes);
-  record.gates = evaluateGates({ base: notes, operations: materialized, sessions, lossCap: options.lossCap ?? memory.config.dream.lossCap });
+  // Trust from effect: whoever proposed them, operations carrying a dangerous command are quarantined (command-trust.ts).
+  const trusted = applyCommandTrust(output.operations, sessions);
+  const proposedAs = new Map(trusted.map((op, i) => [op, output.operations[i]!]));
+  const materialized = dropNoOps(materialize(trusted, notes, { now, newId: makeId }), notes);
+  record.gates = await evaluateGates({ base: notes, operations: materialized, sessions, lossCap: options.lossCap ?? memory.config.dream.lossCap });
 
   if (materialized.length > 0) {
     progress({ stage: "write", done: 0, total: materialized.length, message: `writing ${materialized.length} commits to ${dreamBranch(record.id)}` });
@@ -222,7 +236,7 @@ async function runStages(
       evidence: m.operation.evidence,
       paths: touchedPaths(m),
       commit: ids[i + 1] ?? null,
-      ...usageOf(m.operation),
+      ...usageOf(proposedAs.get(m.operation) ?? m.operation),
     }));
   }
   for (const kind of DreamOperationKinds) record.outputs.ops[kind] = materialized.filter((m) => m.operation.kind === kind).length;
@@ -230,11 +244,19 @@ async function runStages(
   await save();
 
   const blocked = record.gates.filter((g) => BLOCKING_GATES.has(g.name) && !g.passed);
-  if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
+  // A command that downloads and runs code (and the like) is never adopted without a person.
+  const held = options.autoAdopt ? quarantinedOperations(materialized.map((m) => m.operation), sessions) : [];
+  if (held.length > 0) {
+    record.warnings.push(`left out of --auto-adopt: operation(s) ${held.join(", ")} carry a dangerous command (see the injection gate); review them with reverie dream show ${record.id}`);
+  }
+  if (options.autoAdopt && materialized.length > 0 && blocked.length === 0 && held.length === materialized.length) {
+    record.warnings.push("not adopted automatically: every operation carries a dangerous command");
+    await save();
+  } else if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
     progress({ stage: "adopt", message: `adopting ${record.id}` });
     const { adoptDream } = await import("./adopt.js");
     try {
-      const adopted = await adoptDream(memory.dir, record.id, { clock });
+      const adopted = await adoptDream(memory.dir, record.id, { clock, skip: held });
       Object.assign(record, adopted);
     } catch (error) {
       // The dream itself succeeded: a refused adopt (the memory moved, a hook said no) leaves it for review, never failed.
@@ -245,6 +267,19 @@ async function runStages(
   } else if (options.autoAdopt && blocked.length > 0) {
     record.warnings.push(`not adopted automatically: gate(s) ${blocked.map((g) => g.name).join(", ")} failed`);
   }
+}
+
+function tally(kinds: readonly string[]): InputRedactions {
+  const counts: Record<string, number> = {};
+  for (const kind of kinds) counts[kind] = (counts[kind] ?? 0) + 1;
+  return { count: kinds.length, kinds: counts };
+}
+
+/** Both counts together, kinds in alphabetical order. */
+function addRedactions(a: InputRedactions, b: InputRedactions): InputRedactions {
+  const kinds: Record<string, number> = {};
+  for (const kind of [...new Set([...Object.keys(a.kinds), ...Object.keys(b.kinds)])].sort()) kinds[kind] = (a.kinds[kind] ?? 0) + (b.kinds[kind] ?? 0);
+  return { count: a.count + b.count, kinds };
 }
 
 /** Operations whose changes leave every file as it was are dropped: they would be empty commits for a reviewer. */
