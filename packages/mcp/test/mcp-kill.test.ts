@@ -126,3 +126,17 @@ describe("kill -9 of the MCP server in the middle of a batch of writes", () => {
     expect(git(dir, "fsck", "--no-progress").trim()).toBe("");
   }, 240_000);
 });
+
+describe("a client that sends its requests and hangs up", () => {
+  it("gets every reply: writes under way finish before the server exits", async () => {
+    const dir = join(await tempDir(), "memory");
+    await initMemory(dir);
+    const paths = ["a.md", "b.md", "c.md"];
+    const run = spawnSync(process.execPath, [SERVER, "--dir", dir], { input: initialize + paths.map((p, i) => create(i + 1, p)).join(""), encoding: "utf8", timeout: 60_000 });
+    expect(run.status).toBe(0);
+    const replies = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: number; result: { content: Array<{ text: string }> } });
+    expect(replies.filter((r) => r.id > 0).map((r) => [r.id, r.result.content[0]!.text]).sort()).toEqual(paths.map((p, i) => [i + 1, `File created successfully at: /memories/${p}`]));
+    expect(git(dir, "ls-tree", "--name-only", "HEAD").split("\n").filter((p) => paths.includes(p)).sort()).toEqual(paths);
+    expect(git(dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
+  }, 60_000);
+});
