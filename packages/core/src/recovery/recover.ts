@@ -181,16 +181,21 @@ const finishSync: JournalHandler = async (pending, { dir, notice, repo }) => {
   }
   await removeStaleGitLocks(dir, gitDir, { onNotice: notice, waitMs: 0 });
   const undone: string[] = [];
+  let torn = false;
   for (const op of await operationsInProgress(gitDir)) {
     const abort = await git.run([op.command, "--abort"], { okCodes: [1, 128] });
     // A rebase killed as it began may have left its state too torn to abort: drop it.
-    if (abort.code !== 0) await rm(join(gitDir, op.file), { recursive: true, force: true });
+    if (abort.code !== 0) {
+      await rm(join(gitDir, op.file), { recursive: true, force: true });
+      torn = true;
+    }
     undone.push(op.command);
   }
   const onBranch = (await git.run(["symbolic-ref", "-q", "HEAD"], { okCodes: [1] })).stdout.trim() === `refs/heads/${intent.branch}`;
   const branchAt = (await git.run(["rev-parse", "--verify", "-q", `refs/heads/${intent.branch}`], { okCodes: [1] })).stdout.trim();
-  // Back on the branch, work tree and index equal to its commit (a torn rebase may have left neither).
-  if (!onBranch || undone.length > 0) await git.run(["checkout", "-q", "-f", intent.branch]);
+  // Back on the branch, work tree and index equal to its commit, when the abort could not do it
+  // (a torn rebase leaves neither). A clean abort already did, and keeps edits made since.
+  if (!onBranch || torn) await git.run(["checkout", "-q", "-f", intent.branch]);
   const at = branchAt.slice(0, 7);
   if (undone.length > 0 || !onBranch) {
     const what = undone.length > 0 ? `the ${undone[0]} of ${intent.branch} onto ${intent.upstreamName}` : `the detached HEAD`;
