@@ -10,7 +10,8 @@ import { tempDir } from "@reverie/test-utils";
 
 /** The MCP server's own binary, as `reverie mcp` starts it. */
 const SERVER = fileURLToPath(new URL("../bin/reverie-mcp.js", import.meta.url));
-const KILLS = 10;
+/** Kills per case: a few in `pnpm test` (the bench's crash suite kills many more); REVERIE_TEST_KILLS raises it. */
+const KILLS = Number(process.env.REVERIE_TEST_KILLS ?? 4);
 const BATCH = 25;
 
 function git(dir: string, ...args: string[]): string {
