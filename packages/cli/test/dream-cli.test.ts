@@ -157,6 +157,16 @@ describe("reverie dream adopt, discard and exit codes", () => {
     const record = JSON.parse((await reverie(["dream", "--sessions", "ses_000000000000000000000000", "--dir", dir, "--json"])).stdout) as DreamRecord;
     expect(describeRun({ ...record, error: { type: "rate_limited", message: "429" } }, "./memory")).toContain(`reverie dream --resume ${record.id}`);
   });
+
+  it("says when the order of sessions was guessed because they carry no timestamps", async () => {
+    const { describeRun } = await import("../src/commands/dream-show.js");
+    const record = JSON.parse((await reverie(["dream", "--sessions", "ses_000000000000000000000000", "--dir", dir, "--json"])).stdout) as DreamRecord;
+    const sessions = [{ id: "ses_a", sha256: "0".repeat(64) }, { id: "ses_b", sha256: "1".repeat(64) }];
+    expect(describeRun({ ...record, inputs: { ...record.inputs, sessions, undated: ["ses_a"] } }, "./memory")).toContain(
+      'order guessed: 1 of 2 sessions carry no timestamps, so they were read by file name, before the dated ones (ses_a); "latest" among them follows that order',
+    );
+    expect(describeRun({ ...record, inputs: { ...record.inputs, sessions } }, "./memory")).not.toContain("order guessed");
+  });
 });
 
 describe("reverie dream --provider anthropic", () => {

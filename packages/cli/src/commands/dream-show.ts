@@ -24,6 +24,10 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
     const kinds = Object.entries(record.redacted.kinds).map(([kind, n]) => (n === 1 ? kind : `${n} ${kind}`));
     lines.push(`  redacted ${record.redacted.count} secret${record.redacted.count === 1 ? "" : "s"} from the inputs before consolidating: ${kinds.join(", ")}`);
   }
+  const undated = record.inputs.undated ?? [];
+  if (undated.length > 0) {
+    lines.push(`  order guessed: ${undated.length} of ${record.inputs.sessions.length} sessions carry no timestamps, so they were read by file name, before the dated ones (${undated.slice(0, 3).join(", ")}${undated.length > 3 ? ", …" : ""}); "latest" among them follows that order`);
+  }
   if (record.status === "failed" && (record.provider === "anthropic" || (record.error !== null && MODEL_ERRORS.has(record.error.type)))) lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}`);
   if (record.outputs.branch || record.operations.length > 0) lines.push(`  ${ops(record)}${record.outputs.branch ? ` on branch ${record.outputs.branch}` : ""}`);
   for (const op of record.operations) {

@@ -62,6 +62,8 @@ export interface DreamRecord {
     memory_dir: string;
     base_commit: string | null;
     sessions: Array<{ id: string; sha256: string }>;
+    /** Sessions with no start time (text exports): their order was guessed from the file name. */
+    undated?: string[];
   };
   provider: string;
   model: string | null;

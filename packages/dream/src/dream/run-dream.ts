@@ -15,6 +15,7 @@ import { cancelRequestPath, EMPTY_OPS, readDream, writeRecord, type DreamErrorTy
 import { redactDreamInputs, type InputRedactions } from "./redact-inputs.js";
 import { resolveSessions } from "./session-inputs.js";
 import { readMemoriesAt } from "./snapshot.js";
+import { undatedSessions } from "../offline/evidence.js";
 
 /** The hosted service's limit on instructions, kept so the same instructions work in both. */
 export const MAX_INSTRUCTIONS_CHARS = 4096;
@@ -186,6 +187,8 @@ async function runStages(
   progress({ stage: "sessions", message: "reading sessions" });
   const resolved = await resolveSessions(memory.dir, options.sessions, signal);
   record.inputs.sessions = resolved.sessions.map((s) => ({ id: s.header.id, sha256: s.header.source.sha256 }));
+  const undated = undatedSessions(resolved.sessions).map((s) => s.header.id);
+  if (undated.length > 0) record.inputs.undated = undated;
   record.warnings.push(...resolved.warnings);
   // No consolidator, offline or model, ever reads a credential: whatever it proposes is built from redacted text.
   const redacted = await redactDreamInputs(resolved.sessions, notes, signal);
