@@ -72,5 +72,7 @@ export { leftoverTemps, reverieTempDir, sweepTemps, tempFileName, UNOWNED_TEMP_G
 export type { LeftTemp } from "./recovery/temp-files.js";
 export { findSecrets, redactSecrets, redactSecretsInTexts, redactionMarker } from "./secrets/find-secrets.js";
 export { assertNoNewSecrets } from "./secrets/refuse-secrets.js";
+export { findSecretsInHistory } from "./secrets/history-secrets.js";
+export type { HistorySecret } from "./secrets/history-secrets.js";
 export type { SecretCheck, FoundSecret } from "./secrets/refuse-secrets.js";
 export type { SecretKind, SecretMatch, Redaction, Redactions } from "./secrets/find-secrets.js";
