@@ -8,6 +8,7 @@ import { describeMachine } from "./report/machine.js";
 import { renderMarkdown } from "./report/markdown.js";
 import type { Row, Suite } from "./report/row.js";
 import { costSuite } from "./suites/cost-suite.js";
+import { crashSuite } from "./suites/crash-suite.js";
 import { qualitySuite } from "./suites/quality-suite.js";
 import { realDataSuite } from "./suites/real-data-suite.js";
 import { speedSuite } from "./suites/speed-suite.js";
@@ -18,6 +19,8 @@ const SUITES: ReadonlyArray<[Suite, (ctx: SuiteContext) => Promise<SuiteResult>]
   // Speed first: the other suites create and delete thousands of files, and the disk's
   // background work after those deletions slowed every later timing (write p50 15 -> 35 ms).
   ["speed", speedSuite],
+  // Right after speed, for the same reason: it times writes with and without fsync.
+  ["crash", crashSuite],
   ["quality", qualitySuite],
   ["real-data", realDataSuite],
   ["cost", costSuite],

@@ -1,6 +1,7 @@
 import { QualityMetrics, QualityUnits } from "../metrics/quality-metrics.js";
 import { budgetOf } from "../report/budgets.js";
 import type { Budget, Suite } from "../report/row.js";
+import { CRASH_METRICS } from "./crash-metrics.js";
 import { LEARN_SERIES, learnSubject } from "./learn-series.js";
 
 /** A figure a suite promises to report. */
@@ -50,4 +51,5 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("dream_offline_100_sessions_s", "s"),
     expect("import_mb_per_s", "MB/s"),
   ],
+  crash: CRASH_METRICS,
 };

@@ -58,7 +58,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
         stdout,
         stderr,
       };
-      if (command.name() !== "init") await recoverFirst(ctx);
+      // doctor reports what a crash left (and --fix repairs it), so it must see it first; the
+      // MCP server recovers by itself when it starts (and says so as "reverie mcp:").
+      if (!["init", "doctor", "mcp"].includes(command.name())) await recoverFirst(ctx);
       const { run } = await load();
       const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
       exitCode = code ?? EXIT.ok;
@@ -131,7 +133,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   program
     .command("doctor")
-    .description("check every file, the index and the repository; exit 1 if anything is wrong")
+    .description("check every file, the index and the repository (locks, interrupted rebases or merges, temps, staged leftovers); exit 1 if anything is wrong")
+    .option("--fix", "repair what is safe: remove stale git locks and temp files, finish interrupted operations, commit staged leftovers")
     .action(lazy(() => import("./commands/doctor.js")));
 
   program

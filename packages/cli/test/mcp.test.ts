@@ -1,4 +1,6 @@
-import { readdir, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { git, initializedMemory, reverie } from "./support.js";
@@ -16,6 +18,20 @@ describe("reverie mcp", () => {
     const missing = reverie(["mcp", "--dir", join(base, "nowhere")], "");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`reverie mcp: No memory folder at ${join(base, "nowhere")}. Create one with: reverie init ${join(base, "nowhere")}\n`);
+  });
+
+  it("repairs what a crash left when it starts, saying what in one stderr line, then serves", async () => {
+    await writeFile(join(dir, ".git", "index.lock"), "");
+    await writeFile(join(dir, ".git", "HEAD.lock"), "");
+    await mkdir(join(dir, ".reverie", "tmp"), { recursive: true });
+    await writeFile(join(dir, ".reverie", "tmp", `write.${hostname().replace(/[^A-Za-z0-9-]/g, "-")}.${spawnSync(process.execPath, ["-e", ""]).pid}.0a1b2c.tmp`), "half");
+    const result = reverie(["mcp", "--dir", dir], "");
+    expect(result).toMatchObject({ code: 0, stdout: "" });
+    const gitDir = join(dir, ".git");
+    expect(result.stderr).toBe(
+      `reverie mcp: recovered from a crash: removed HEAD.lock from ${gitDir}: left by a git process that is no longer running (a crash or a kill); removed index.lock from ${gitDir}: left by a git process that is no longer running (a crash or a kill); removed 1 temp file(s) (4 B) in ${join(dir, ".reverie", "tmp")} left by processes that are no longer running.\nreverie mcp: serving ${dir} over stdio\n`,
+    );
+    expect(await readdir(join(dir, ".git")).then((names) => names.filter((n) => n.endsWith(".lock")))).toEqual([]);
   });
 
   it("ends cleanly when the client closes stdin", () => {

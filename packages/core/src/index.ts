@@ -38,7 +38,9 @@ export type { OpenRepoOptions, GitRepo, CommitInfo, CommitMessage, ChangedPath, 
 export { formatTrailers, parseTrailers } from "./git/trailers.js";
 export type { Trailers } from "./git/trailers.js";
 export { listMarkdownFiles } from "./memory/walk.js";
-export type { Diagnostic } from "./memory/doctor.js";
+export { operationsInProgress, assertNoOperationInProgress } from "./recovery/git-state.js";
+export type { OperationInProgress } from "./recovery/git-state.js";
+export type { Diagnostic, Repair } from "./memory/doctor.js";
 export { openSearchIndex } from "./search/search-index.js";
 export type { SearchIndex, SearchIndexOptions, SearchDoc, SearchHit, SearchQueryOptions, SearchProblem, RefreshStats, FileStamp } from "./search/search-index.js";
 export type { CacheStatus } from "./search/cache-file.js";

@@ -61,7 +61,7 @@ export type { FileChange, MaterializedOperation, MaterializeOptions } from "./co
 export { offlineConsolidator } from "./offline/offline-consolidator.js";
 export type { OfflineConsolidatorOptions } from "./offline/offline-consolidator.js";
 export type { DedupOptions } from "./offline/dedup.js";
-export type { PatternOptions } from "./offline/patterns.js";
+export type { PatternOptions } from "./offline/lessons.js";
 export { parseInstructions } from "./offline/instructions.js";
 export type { DreamPolicy, ParsedInstructions } from "./offline/instructions.js";
 export { screenText } from "./offline/injection.js";

@@ -43,6 +43,8 @@ describe.skipIf(!present)("offline dreams over the real Series A sessions", () =
       ["dedup", ["testing/run-tests.md", "notes/tests.md"]],
       ["verify", ["testing/lint.md"]],
       ["verify", ["testing/run-tests.md"]],
+      // The agent read cmd/entire/cli/geminicli/gemini.go and found it under agent/.
+      ["learn", ["layout/cli-paths.md"]],
     ]);
     const ids = new Set(run.inputs.sessions.map((s) => s.id));
     for (const op of run.operations) for (const e of op.evidence) expect(ids.has(e.session)).toBe(true);

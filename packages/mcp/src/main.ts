@@ -51,8 +51,11 @@ export async function main(argv: string[], io: McpMainIo = {}): Promise<number> 
   const onNotice = (line: string) => void stderr.write(`${line.replace(/^reverie: /, "reverie mcp: ")}\n`);
   try {
     memory = await openMemory(dir, { onNotice });
-    // A crash of an earlier server (or CLI) must not wedge this one: finish or undo what it left first.
-    await recoverMemory(memory.dir, { onNotice, handlers: journalHandlers });
+    // A crash of an earlier server (or CLI) must not wedge this one: finish or undo what it left
+    // first, and say what was repaired in one line (a client's log shows it next to "serving").
+    const repaired: string[] = [];
+    await recoverMemory(memory.dir, { onNotice: (line) => void repaired.push(line.replace(/^reverie: /, "").replace(/\.$/, "")), handlers: journalHandlers });
+    if (repaired.length > 0) stderr.write(`reverie mcp: recovered from a crash: ${repaired.join("; ")}.\n`);
   } catch (error) {
     stderr.write(`reverie mcp: ${isReverieError(error) ? error.message : String(error)}\n`);
     return isReverieError(error) ? 1 : 3;

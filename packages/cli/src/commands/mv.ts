@@ -1,6 +1,6 @@
 import { normalizeMemoryFolder, openMemory, ReverieError } from "@reverie/core";
 import { count, print, short, type CommandContext } from "../context.js";
-import { folderMemories } from "./folder.js";
+import { folderAlreadyDone, folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
 export async function run(ctx: CommandContext, from: string, to: string, flags: MutationFlags): Promise<void> {
@@ -8,6 +8,16 @@ export async function run(ctx: CommandContext, from: string, to: string, flags: 
   const memory = await openMemory(ctx.dir);
   const folder = await folderMemories(memory, from);
   if (folder === null) {
+    const done = from.endsWith(".md") ? null : await folderAlreadyDone(memory, normalizeMemoryFolder(from), normalizeMemoryFolder(to, "destination folder"));
+    if (done) {
+      // A retry of a move that was killed after its commit, or finished by the recovery that ran first.
+      const memories = count(done.count, "memory", "memories");
+      print(ctx, `${normalizeMemoryFolder(from)}/ was already moved to ${normalizeMemoryFolder(to)}/ (${memories}, commit ${short(done.commit)}); nothing left to do`, { from, to, commit: done.commit, count: done.count, already: true });
+      return;
+    }
+    if (!from.endsWith(".md") && !to.endsWith(".md")) {
+      throw new ReverieError("NOT_FOUND", `No memories under ${normalizeMemoryFolder(from)}/ to move (and ${from} is no memory file: those end in .md). List what exists with: reverie ls`, { from, to });
+    }
     const result = await memory.rename(from, to, options);
     print(ctx, `renamed ${result.from} -> ${result.to} (commit ${short(result.commit)})`, result);
     return;

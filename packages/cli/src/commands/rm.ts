@@ -1,6 +1,6 @@
-import { openMemory, ReverieError } from "@reverie/core";
+import { normalizeMemoryFolder, openMemory, ReverieError } from "@reverie/core";
 import { count, print, short, type CommandContext } from "../context.js";
-import { folderMemories } from "./folder.js";
+import { folderAlreadyDone, folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
 export async function run(ctx: CommandContext, path: string, flags: MutationFlags & { recursive?: boolean }): Promise<void> {
@@ -8,6 +8,16 @@ export async function run(ctx: CommandContext, path: string, flags: MutationFlag
   const memory = await openMemory(ctx.dir);
   const folder = await folderMemories(memory, path);
   if (folder === null) {
+    const done = path.endsWith(".md") || flags.recursive !== true ? null : await folderAlreadyDone(memory, normalizeMemoryFolder(path), null);
+    if (done) {
+      // A retry of a delete that was killed after its commit, or finished by the recovery that ran first.
+      const memories = count(done.count, "memory", "memories");
+      print(ctx, `${normalizeMemoryFolder(path)}/ was already deleted (${memories}, commit ${short(done.commit)}); nothing left to do`, { path, commit: done.commit, count: done.count, already: true });
+      return;
+    }
+    if (!path.endsWith(".md") && flags.recursive === true) {
+      throw new ReverieError("NOT_FOUND", `No memories under ${normalizeMemoryFolder(path)}/ to delete. List what exists with: reverie ls`, { path });
+    }
     const result = await memory.remove(path, options);
     print(ctx, `deleted ${result.path} (commit ${short(result.commit)})`, result);
     return;

@@ -20,10 +20,13 @@ export interface AtomicWriteOptions {
 
 /**
  * Writes a file so that readers see either the old bytes or the new ones, never a torn mix:
- * write a temp file, fsync it, rename it over the target (atomic on POSIX), fsync the folder.
+ * write a temp file, fsync it, rename it over the target (atomic on POSIX), fsync the folder
+ * (and the folders above it that this call created, whose names are new too).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  // The outermost folder mkdir made, if any: its name (and each new one below it) is an entry of
+  // its parent, to be made durable as well as the file's own.
+  const made = await mkdir(dirname(path), { recursive: true });
   let temp: string;
   if (options.tempDir === undefined) temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   else {
@@ -43,7 +46,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await rm(temp, { force: true });
     throw error;
   }
-  if (options.durable !== false) await fsyncDir(dirname(path));
+  if (options.durable !== false) await fsyncFolders(dirname(path), made === undefined ? dirname(path) : dirname(made));
+}
+
+/**
+ * fsyncs `folder` and each folder above it up to and including `top` (innermost first): after
+ * a rename into `folder`, or a delete from it, these hold the names that changed.
+ */
+export async function fsyncFolders(folder: string, top: string = folder): Promise<void> {
+  for (let at = folder; ; at = dirname(at)) {
+    await fsyncDir(at);
+    if (at === top || dirname(at) === at || !at.startsWith(top)) break;
+  }
 }
 
 /** fsyncs a folder, making the names created, renamed or removed in it durable. */

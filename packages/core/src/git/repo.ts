@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fsyncDir } from "../fs/atomic-write.js";
 import { isReverieError } from "../errors.js";
 import { runGit, type GitResult, type GitRunOptions } from "./exec-git.js";
 import { formatTrailers, parseTrailers, type Trailers } from "./trailers.js";
@@ -128,6 +129,7 @@ export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): 
         await run(["add", "-A", "--", ...paths]);
         await run([...args, "--", ...paths]);
       }
+      if (repoOptions.durable !== false) await syncRefFolders(await repo.gitDir());
       return (await readHeadRef(dir)) ?? (await run(["rev-parse", "HEAD"])).stdout.trim();
     },
     async unstage(paths) {
@@ -153,6 +155,18 @@ export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): 
     },
   };
   return repo;
+}
+
+/**
+ * git fsyncs a ref's new file before renaming it into place, but not the folder the rename
+ * changed; nor the git dir, where the index was renamed. Both are fsync'd here, so after a
+ * power cut the branch holds the acknowledged commit and the index agrees with it (an old index
+ * beside a new HEAD would look like a staged undo of the write).
+ */
+async function syncRefFolders(gitDir: string): Promise<void> {
+  const head = (await readFile(join(gitDir, "HEAD"), "utf8").catch(() => "")).trim();
+  if (head.startsWith("ref: refs/")) await fsyncDir(dirname(join(gitDir, head.slice(5))));
+  await fsyncDir(gitDir);
 }
 
 /**

@@ -1,6 +1,6 @@
-import { stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { ReverieError } from "../errors.js";
+import { assertNoOperationInProgress } from "../recovery/git-state.js";
+import { beginJournal } from "../recovery/journal.js";
 import { lockMemoryFolder } from "../recovery/recover.js";
 import type { GitRepo } from "./repo.js";
 import { agentIdentity } from "./repo.js";
@@ -74,7 +74,9 @@ export type SyncResult = SyncDone | SyncConflict;
  * remote's commits (fast-forward, else rebase, else merge), and pushes. Runs under the memory's
  * write lock, so no memory commit lands in the middle. A real conflict is a value, not an
  * exception: `kind: "conflict"` names the files and leaves both versions intact.
- * @throws ReverieError `INVALID_INPUT` when there is no remote, HEAD is detached, or a merge or rebase is already in progress.
+ * A sync killed mid-rebase is undone (branch restored) by the next sync or any other command.
+ * @throws ReverieError `INVALID_INPUT` when there is no remote or HEAD is detached; `LOCKED` when a
+ * merge or rebase someone else started is in progress.
  * @example
  * const memory = await openMemory("./memory");
  * const result = await syncMemory(memory.repo);
@@ -91,8 +93,9 @@ export async function syncMemory(repo: GitRepo, options: SyncOptions = {}): Prom
 
 async function syncLocked(repo: GitRepo, options: SyncOptions): Promise<SyncResult> {
   const git = (args: string[], okCodes: number[] = []) => repo.run(args, { okCodes });
+  // Before the branch check: mid-rebase HEAD is detached, and "switch to main" would be wrong advice.
+  await assertNoOperationInProgress(repo.dir, await repo.gitDir(), "reverie cannot sync it");
   const branch = await currentBranch(repo);
-  await assertNoOperationInProgress(repo);
   const remote = options.remote ?? (await upstreamRemote(repo, branch));
   const remotes = (await git(["remote"])).stdout.split("\n").filter(Boolean);
   if (!remotes.includes(remote)) {
@@ -129,7 +132,14 @@ async function syncLocked(repo: GitRepo, options: SyncOptions): Promise<SyncResu
         } else {
           const conflicts = await conflictedFiles(repo, upstream);
           if (conflicts.length > 0) return conflict(repo, options, { remote, branch, files: conflicts, local: before, upstream, localEdits });
-          integration = await integrate(repo, upstream, `${remote}/${branch}`, options.strategy ?? "rebase", options.agent);
+          // Journaled, so a kill mid-rebase (HEAD detached, rebase-merge/ left) is undone by the
+          // next command instead of wedging the folder: see `finishSync` in recovery.
+          const journal = await beginJournal(repo.dir, "sync", { branch, head: before, upstream, upstreamName: `${remote}/${branch}` });
+          try {
+            integration = await integrate(repo, upstream, `${remote}/${branch}`, options.strategy ?? "rebase", options.agent);
+          } finally {
+            await journal.done();
+          }
         }
       }
     }
@@ -175,23 +185,6 @@ async function currentBranch(repo: GitRepo): Promise<string> {
 async function upstreamRemote(repo: GitRepo, branch: string): Promise<string> {
   const configured = await repo.run(["config", "--get", `branch.${branch}.remote`], { okCodes: [1] });
   return configured.code === 0 ? configured.stdout.trim() : "origin";
-}
-
-async function assertNoOperationInProgress(repo: GitRepo): Promise<void> {
-  for (const [name, abort] of [
-    ["rebase-merge", "git rebase --abort"],
-    ["rebase-apply", "git rebase --abort"],
-    ["MERGE_HEAD", "git merge --abort"],
-  ] as const) {
-    const path = (await repo.run(["rev-parse", "--git-path", name])).stdout.trim();
-    if (await stat(resolve(repo.dir, path)).catch(() => null)) {
-      throw new ReverieError(
-        "INVALID_INPUT",
-        `A ${name.startsWith("rebase") ? "rebase" : "merge"} is in progress in ${repo.dir}. Finish it (resolve, git add, git ${name.startsWith("rebase") ? "rebase --continue" : "commit"}) or undo it (git -C ${repo.dir} ${abort.slice(4)}), then sync again.`,
-        { dir: repo.dir },
-      );
-    }
-  }
 }
 
 /** Commits edits made to the folder by hand (tracked files, and new Markdown files), so they are synced too. */

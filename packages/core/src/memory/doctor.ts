@@ -1,6 +1,14 @@
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isReverieError } from "../errors.js";
+import type { GitRepo } from "../git/repo.js";
+import { formatTrailers } from "../git/trailers.js";
+import { lockOwnerDead } from "../lock.js";
+import { findGitLocks, gitRunningIn } from "../recovery/git-locks.js";
+import { describeOperation, operationFix, operationsInProgress } from "../recovery/git-state.js";
+import { journalOwnerDead, readJournal } from "../recovery/journal.js";
+import { lockMemoryFolder, memoryLockPath, type RecoveryOptions } from "../recovery/recover.js";
+import { leftoverTemps, reverieTempDir, UNOWNED_TEMP_GRACE_MS, type LeftTemp } from "../recovery/temp-files.js";
 import { decodeUtf8, parseNote } from "../note/parse.js";
 import type { MemoryFrontmatter } from "../note/types.js";
 import { redactSecrets } from "../secrets/find-secrets.js";
@@ -124,20 +132,58 @@ async function historySecrets(scope: Scope): Promise<Diagnostic[]> {
 async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const repo = scope.repo!;
-  const gitDir = (await repo.run(["rev-parse", "--absolute-git-dir"])).stdout.trim();
-  const indexLock = join(gitDir, "index.lock");
-  if (await stat(indexLock).catch(() => null)) {
+  const gitDir = await repo.gitDir();
+  const where = scope.prefix || "the memory";
+  const locks = await findGitLocks(gitDir);
+  const running = locks.length > 0 ? await gitRunningIn(scope.dir, gitDir) : false;
+  for (const lock of locks) {
     out.push({
       severity: "error",
       code: "GIT_LOCKED",
-      path: indexLock,
-      message: `${indexLock} exists: a git command is running or crashed. If none is running, delete it; until then every write fails.`,
+      path: lock.path,
+      message: running
+        ? `${lock.path} exists and a git process is running in ${scope.dir}; if it does not finish, stop it, then run reverie doctor --fix.`
+        : `${lock.path} was left by a git process that is no longer running; it blocks writes to ${where}. reverie doctor --fix (or any write) removes it.`,
     });
+  }
+  const pendingEntries = (await readJournal(scope.dir)).filter((p) => journalOwnerDead(p.entry));
+  const killedSync = pendingEntries.some((p) => p.entry.kind === "sync");
+  const inProgress = await operationsInProgress(gitDir);
+  for (const op of inProgress) {
+    const message = killedSync
+      ? `A ${op.command}${op.branch ? ` of ${op.branch}` : ""}, left half-done by a killed reverie sync, is in progress in ${scope.dir}; reverie doctor --fix (or any reverie command) undoes it and checks the branch out as before that sync.`
+      : `${describeOperation(op)} is in progress in ${scope.dir}: ${operationFix(op, scope.dir)}; until then reverie cannot commit there.`;
+    out.push({ severity: "error", code: op.code, path: join(gitDir, op.file), message });
+  }
+  const ownLock = memoryLockPath(scope.dir);
+  if (await lockOwnerDead(ownLock)) {
+    out.push({ severity: "warning", code: "STALE_LOCK", path: ownLock, message: `${ownLock} names a process that is no longer running; the next write takes it over (reverie doctor --fix removes it now).` });
+  }
+  for (const pending of pendingEntries) {
+    const { kind } = pending.entry;
+    const what = kind === "adopt" ? `adopt of ${String(pending.entry.id)}` : kind === "sync" ? `sync of ${String(pending.entry.branch)}` : `"${String(pending.entry.subject)}"`;
+    out.push({
+      severity: "warning",
+      code: "INTERRUPTED",
+      path: pending.path,
+      message: `An interrupted ${what} (its process died); reverie doctor --fix, or any reverie command, ${kind === "sync" ? "undoes what it left half-done" : "finishes it"}.`,
+    });
+  }
+  for (const temp of await findTemps(scope.dir)) {
+    out.push({ severity: "warning", code: "TEMP_FILE", path: temp.path, message: `${temp.path} (${temp.size} bytes) is a temp file left by a process that is no longer running; reverie doctor --fix removes it.` });
+  }
+  // Mid-rebase or mid-merge, the index holds that operation's work, not a killed write's.
+  const staged = inProgress.length > 0 ? [] : await stagedPaths(repo);
+  for (const rel of staged) {
+    const path = namespacePath(scope, rel);
+    out.push({ severity: "warning", code: "STAGED", path, message: `${path} is staged but was never committed; reverie doctor --fix commits what is staged (attributed Memory-Op: recover).` });
   }
   const status = await repo.run(["status", "--porcelain", "--untracked-files=all"]);
   for (const line of status.stdout.split("\n").filter((l) => /\.md"?$/i.test(l))) {
     const rel = line.slice(3).replace(/^"|"$/g, "");
-    const path = namespacePath(scope, rel.includes(" -> ") ? rel.split(" -> ")[1]! : rel);
+    const target = rel.includes(" -> ") ? rel.split(" -> ")[1]! : rel;
+    if (staged.includes(target) && line[1] === " ") continue; // reported as STAGED
+    const path = namespacePath(scope, target);
     out.push({
       severity: "warning",
       code: "UNCOMMITTED",
@@ -146,4 +192,82 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
     });
   }
   return out;
+}
+
+/** Paths whose index entry differs from HEAD's (staged, never committed). */
+async function stagedPaths(repo: GitRepo): Promise<string[]> {
+  const head = await repo.head();
+  const args = head ? ["diff", "--cached", "--name-only", "-z", "--no-renames"] : ["ls-files", "-z"];
+  return (await repo.run(args)).stdout.split("\0").filter(Boolean);
+}
+
+/**
+ * Temp files nobody will finish: leftovers in `.reverie/tmp/` (dead owner), and `*.tmp`
+ * anywhere else in the folder (an older reverie made them beside their targets) older than
+ * UNOWNED_TEMP_GRACE_MS.
+ */
+export async function findTemps(dir: string): Promise<LeftTemp[]> {
+  const tempDir = reverieTempDir(dir);
+  const found = await leftoverTemps(tempDir);
+  const now = Date.now();
+  const visit = async (at: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true }).catch(() => [])) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== ".git" && path !== tempDir) await visit(path);
+      } else if (entry.name.endsWith(".tmp")) {
+        const info = await stat(path).catch(() => null);
+        if (info && now - info.mtimeMs > UNOWNED_TEMP_GRACE_MS) found.push({ path, size: info.size });
+      }
+    }
+  };
+  await visit(dir);
+  return found;
+}
+
+/** One thing `reverie doctor --fix` repaired. */
+export interface Repair {
+  code: string;
+  message: string;
+}
+
+/**
+ * Repairs what is safe to repair without a person's judgement, holding the memory's lock:
+ * stale git locks, temps, interrupted reverie operations (finished from their journal), a
+ * dead process's lock, and staged-but-uncommitted files — committed as staged, because
+ * reverie writes files whole before staging them, so the staged bytes are a complete memory
+ * that a killed command meant to record; unstaging would leave the work tree differing from
+ * HEAD for good, and the commit (Memory-Op: recover) keeps history honest about where it came
+ * from. A rebase or merge in progress is left alone: aborting could throw away a person's
+ * conflict resolution.
+ */
+export async function repairScope(scope: Scope, options: { handlers?: RecoveryOptions["handlers"] } = {}): Promise<Repair[]> {
+  const done: Repair[] = [];
+  const repo = scope.repo!;
+  const handle = await lockMemoryFolder(scope.dir, async () => repo, {
+    onNotice: (line) => done.push({ code: noticeCode(line), message: line.replace(/^reverie: /, "") }),
+    ...(options.handlers ? { handlers: options.handlers } : {}),
+  });
+  try {
+    for (const temp of await findTemps(scope.dir)) {
+      await rm(temp.path, { force: true });
+      done.push({ code: "TEMP_FILE", message: `removed ${temp.path} (${temp.size} bytes)` });
+    }
+    const staged = await stagedPaths(repo);
+    if (staged.length > 0 && (await operationsInProgress(await repo.gitDir())).length === 0) {
+      const trailers = formatTrailers({ "Memory-Op": "recover" });
+      await repo.run(["-c", "maintenance.auto=false", "commit", "-q", "-m", `memory: recover ${staged.length} staged file(s) left uncommitted`, "-m", trailers]);
+      done.push({ code: "STAGED", message: `committed ${staged.length} staged file(s) left uncommitted (${staged.slice(0, 5).join(", ")}${staged.length > 5 ? ", …" : ""}) in ${(await repo.head())!.slice(0, 7)}` });
+    }
+  } finally {
+    await handle.release();
+  }
+  return done;
+}
+
+/** The diagnostic code a recovery notice repaired (they are worded by what they removed or finished). */
+function noticeCode(line: string): string {
+  if (/^reverie: removed \S+\.lock /.test(line)) return "GIT_LOCKED";
+  if (/^reverie: removed \d+ temp file/.test(line)) return "TEMP_FILE";
+  return "INTERRUPTED";
 }

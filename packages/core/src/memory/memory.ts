@@ -2,16 +2,17 @@ import { readFile, realpath, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { loadConfig, type MemoryConfig } from "../config.js";
 import { ReverieError, truncateForMessage } from "../errors.js";
-import { writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-write.js";
+import { fsyncDir, writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-write.js";
 import { contentHash, isContentHash } from "../hash.js";
 import { agentIdentity, openRepo, repoTopLevel, type CommitInfo, type GitRepo } from "../git/repo.js";
 import { beginJournal, type JournalHandle } from "../recovery/journal.js";
-import { lockMemoryFolder, stderrNotice, type FilesIntent, type Notice } from "../recovery/recover.js";
+import { lockMemoryFolder, stderrNotice, type FilesIntent, type Notice, type RecoveryOptions } from "../recovery/recover.js";
+import { assertNoOperationInProgress } from "../recovery/git-state.js";
 import { reverieTempDir } from "../recovery/temp-files.js";
 import { decodeUtf8, noteTitle, parseNote } from "../note/parse.js";
 import type { Note } from "../note/types.js";
 import { openSearchIndex, type SearchHit, type SearchIndex, type SearchQueryOptions } from "../search/search-index.js";
-import { diagnose, type Diagnostic } from "./doctor.js";
+import { diagnose, repairScope, type Diagnostic, type Repair } from "./doctor.js";
 import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
 import { normalizeMemoryFolder } from "../paths.js";
 import { assertNoNewSecrets, type SecretCheck } from "../secrets/refuse-secrets.js";
@@ -147,6 +148,12 @@ export interface Memory {
   search(query: string, options?: SearchQueryOptions): Promise<SearchHit[]>;
   /** Every file that cannot be parsed, bad front-matter fields, duplicate ids, and repository problems. */
   doctor(): Promise<Diagnostic[]>;
+  /**
+   * Repairs, in every writable scope, what a crash left and is safe to repair (see
+   * `repairScope`): stale git locks, temps, interrupted operations, staged leftovers.
+   * `handlers` finish journal kinds of other packages (`@reverie/dream`'s adopt).
+   */
+  repair(options?: { handlers?: RecoveryOptions["handlers"] }): Promise<Repair[]>;
   /** Persists the search index (if it was opened) so the next open starts warm. */
   close(): Promise<void>;
 }
@@ -246,14 +253,16 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
 
   /**
    * Runs `fn` holding the scope's cross-process lock, so commits never interleave; taking it
-   * first repairs what a crashed writer left (stale git locks, temps, interrupted writes).
+   * first repairs what a crashed writer left (stale git locks, temps, interrupted writes and
+   * syncs). A rebase or merge someone else left in progress refuses `what` before any file changes.
    */
-  async function locked<T>(scope: Scope, fn: () => Promise<T>): Promise<T> {
+  async function locked<T>(scope: Scope, what: string, fn: () => Promise<T>): Promise<T> {
     const handle = await lockMemoryFolder(scope.dir, async () => scope.repo!, {
       onNotice: options.onNotice ?? stderrNotice,
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
     });
     try {
+      await assertNoOperationInProgress(scope.dir, await scope.repo!.gitDir(), `${what} cannot be committed`);
       return await fn();
     } finally {
       await handle.release();
@@ -275,6 +284,12 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
 
   function authorOf(who: Attribution): { author?: ReturnType<typeof agentIdentity> } {
     return who.agent ? { author: agentIdentity(who.agent) } : {};
+  }
+
+  /** Makes the deletes of `files` durable before they are committed: one fsync per folder. */
+  async function syncFolders(files: readonly string[]): Promise<void> {
+    if (options.durable === false) return;
+    for (const folder of new Set(files.map((f) => dirname(f)))) await fsyncDir(folder);
   }
 
   const atomic = (scope: Scope, kind: string) => ({ tempDir: reverieTempDir(scope.dir), kind, durable: options.durable !== false });
@@ -327,7 +342,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   /** Deletes `targets` (all in `scope`) in one commit. */
   async function removeFiles(scope: Scope, targets: Resolved[], call: MutationOptions): Promise<RemoveResult[]> {
     const who = attribution(call);
-    return locked(scope, async () => {
+    return locked(scope, `the delete of ${describePaths(targets.map((t) => t.path))}`, async () => {
       const read = await readAll(targets, call.expectHash);
       const restore = targets.map((t, i): Restore => ({ abs: t.abs, bytes: read[i]!.bytes, madeFolder: null }));
       const rels = targets.map((t) => t.rel);
@@ -335,6 +350,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const commit = await journaled(scope, { subject, trailers: trailers("delete", who), ...authorOf(who), removes: rels }, async () => {
         try {
           for (const target of targets) await rm(target.abs);
+          await syncFolders(targets.map((t) => t.abs));
         } catch (error) {
           await undo(restore, atomic(scope, "restore"));
           throw error;
@@ -359,7 +375,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       if (destinations.has(to.abs)) throw new ReverieError("INVALID_PATH", `Two files would move to ${to.path}.`, { to: to.path });
       destinations.add(to.abs);
     }
-    return locked(scope, async () => {
+    return locked(scope, `the move of ${describePaths(moves.map((m) => m.from.path))}`, async () => {
       const read = await readAll(moves.map((m) => m.from), call.expectHash);
       for (const { from, to } of moves) {
         await assertContained(to);
@@ -381,6 +397,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
             await writeFileAtomic(to.abs, read[i]!.bytes, atomic(scope, "move"));
             await rm(from.abs);
           }
+          await syncFolders(moves.map((m) => m.from.abs));
         } catch (error) {
           await undo(restore, atomic(scope, "restore"));
           throw error;
@@ -435,7 +452,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       const target = resolve(path);
       assertWritable(target);
       const who = attribution(call);
-      return locked(target.scope, async () => {
+      return locked(target.scope, `the write of ${target.path}`, async () => {
         const bytes = await readBytes(target);
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
@@ -551,6 +568,14 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         }
       }
       return found;
+    },
+
+    async repair(repairOptions = {}) {
+      const done: Repair[] = [];
+      for (const scope of scopes) {
+        if (scope.repo && scope.access === "read_write") done.push(...(await repairScope(scope, repairOptions)));
+      }
+      return done;
     },
 
     async close() {

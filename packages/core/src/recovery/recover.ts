@@ -5,7 +5,8 @@ import { writeFileAtomic } from "../fs/atomic-write.js";
 import { openRepo, type GitRepo, type Identity } from "../git/repo.js";
 import type { Trailers } from "../git/trailers.js";
 import { acquireLock, lockOwnerDead, type LockHandle } from "../lock.js";
-import { findGitLocks, removeStaleGitLocks } from "./git-locks.js";
+import { findGitLocks, gitRunningIn, removeStaleGitLocks } from "./git-locks.js";
+import { operationsInProgress } from "./git-state.js";
 import { journalOwnerDead, readJournal, type PendingEntry } from "./journal.js";
 import { leftoverTemps, reverieTempDir, sweepTemps } from "./temp-files.js";
 
@@ -61,7 +62,7 @@ async function repairLocked(dir: string, repo: () => Promise<GitRepo>, options: 
     const bytes = swept.reduce((sum, t) => sum + t.size, 0);
     notice(`reverie: removed ${swept.length} temp file(s) (${formatBytes(bytes)}) in ${reverieTempDir(dir)} left by processes that are no longer running.`);
   }
-  const handlers: Record<string, JournalHandler> = { files: finishFiles, ...options.handlers };
+  const handlers: Record<string, JournalHandler> = { files: finishFiles, sync: finishSync, ...options.handlers };
   for (const pending of await readJournal(dir)) {
     const handler = handlers[pending.entry.kind];
     if (handler) await handler(pending, { dir, notice, repo });
@@ -148,6 +149,53 @@ const finishFiles: JournalHandler = async (pending, { dir, notice, repo }) => {
   } catch (error) {
     if (!isReverieError(error) && !(error as NodeJS.ErrnoException).code) throw error;
     notice(`reverie: could not finish an interrupted "${intent.subject}": ${(error as Error).message} The files are left as they are; see reverie doctor.`);
+  }
+  await pending.done();
+};
+
+/** The journal entry of sync's rebase (or merge) of the remote's commits. */
+interface SyncIntent {
+  branch: string;
+  /** The branch's commit before the rebase: where it is put back. */
+  head: string;
+  upstreamName: string;
+}
+
+/** How long a recovery waits for an orphaned git (its reverie parent killed, it ran on) to finish. */
+const ORPHAN_GIT_WAIT_MS = 30_000;
+
+/**
+ * Undoes a sync killed while it took in the remote's commits: a rebase (or merge) it left
+ * half-done is aborted, and the branch is checked out again at the commit it had before that
+ * sync — nothing is lost, since sync commits every local edit before it rebases, and the next
+ * sync takes the remote's commits in again. A git the killed sync started that still runs is
+ * waited for first (it may finish the rebase by itself). A rebase that finished is kept.
+ */
+const finishSync: JournalHandler = async (pending, { dir, notice, repo }) => {
+  const intent = pending.entry as unknown as SyncIntent;
+  const git = await repo();
+  const gitDir = await git.gitDir();
+  for (const deadline = Date.now() + ORPHAN_GIT_WAIT_MS; Date.now() < deadline && (await gitRunningIn(dir, gitDir)) === true; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await removeStaleGitLocks(dir, gitDir, { onNotice: notice, waitMs: 0 });
+  const undone: string[] = [];
+  for (const op of await operationsInProgress(gitDir)) {
+    const abort = await git.run([op.command, "--abort"], { okCodes: [1, 128] });
+    // A rebase killed as it began may have left its state too torn to abort: drop it.
+    if (abort.code !== 0) await rm(join(gitDir, op.file), { recursive: true, force: true });
+    undone.push(op.command);
+  }
+  const onBranch = (await git.run(["symbolic-ref", "-q", "HEAD"], { okCodes: [1] })).stdout.trim() === `refs/heads/${intent.branch}`;
+  const branchAt = (await git.run(["rev-parse", "--verify", "-q", `refs/heads/${intent.branch}`], { okCodes: [1] })).stdout.trim();
+  // Back on the branch, work tree and index equal to its commit (a torn rebase may have left neither).
+  if (!onBranch || undone.length > 0) await git.run(["checkout", "-q", "-f", intent.branch]);
+  const at = branchAt.slice(0, 7);
+  if (undone.length > 0 || !onBranch) {
+    const what = undone.length > 0 ? `the ${undone[0]} of ${intent.branch} onto ${intent.upstreamName}` : `the detached HEAD`;
+    notice(`reverie: undid ${what} that a killed sync left half-done; ${intent.branch} is checked out at ${at}${branchAt === intent.head ? ", as before that sync" : ""}.`);
+  } else {
+    notice(`reverie: a killed sync of ${intent.branch} left nothing half-done (${intent.branch} at ${at}).`);
   }
   await pending.done();
 };

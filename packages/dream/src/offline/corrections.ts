@@ -130,3 +130,94 @@ export function commandCorrections(signals: readonly SessionSignals[], window = 
   }
   return out;
 }
+
+/*
+ * A change told in two halves: where things are now ("we moved production to us-east-2", "it's
+ * `analytics_prod.events_v3` now") and what is gone ("eu-west-1 is decommissioned", "events_v2
+ * stopped updating"). Each half alone names one value; together, in one message, they are the
+ * old and the new value of one subject.
+ */
+const VALUE = String.raw`\x60?(?<v>[^\s,;()\x60]+)\x60?`;
+const NOW_AT: readonly RegExp[] = [
+  new RegExp(String.raw`\b(?:moved|migrated|switched|changed|changing|moving|renamed|relocated|upgraded|cut\s+over)\b[^.;!?]*?\bto\s+${VALUE}`, "i"),
+  new RegExp(String.raw`\b(?:it'?s|it\s+is|they'?re|that'?s)\s+${VALUE}\s+now\b`, "i"),
+  new RegExp(String.raw`\b(?:is|are|lives?|runs?)\s+(?:now\s+)?(?:in|on|at)?\s*${VALUE}\s+now\b`, "i"),
+  new RegExp(String.raw`\b(?:is|are)\s+now\s+(?:in|on|at)?\s*${VALUE}`, "i"),
+];
+const GONE: readonly RegExp[] = [
+  new RegExp(String.raw`${VALUE}\s+(?:is|was|are|were|has\s+been|have\s+been|got|is\s+being)\s+(?:now\s+)?(?:decommissioned|deprecated|retired|gone|dead|removed|obsolete|shut\s+down|turned\s+off|frozen|read-only|archived)\b`, "i"),
+  new RegExp(String.raw`${VALUE}\s+(?:stopped|no\s+longer|doesn'?t|does\s+not)\s+(?:updating|working|exists?|running|receiving|used|update|work|exist)\b`, "i"),
+  new RegExp(String.raw`\bno\s+longer\s+(?:use|using|on|in|at)\s+${VALUE}`, "i"),
+];
+
+function valueIn(re: RegExp, text: string): WitnessValue | undefined {
+  const v = re.exec(text)?.groups?.v?.replace(/[.!?:]+$/, "");
+  if (v === undefined) return undefined;
+  const values = extractValues(v).filter((x) => x.kind !== "quoted");
+  return values.length === 1 ? values[0] : undefined;
+}
+
+/** Corrections a person tells in two halves within one message: the new place and the gone one. */
+export function movedCorrections(signals: readonly SessionSignals[]): Correction[] {
+  const out: Correction[] = [];
+  for (const s of signals) {
+    for (const m of s.userMessages) {
+      const text = m.event.text;
+      const fresh = [...new Map(NOW_AT.map((re) => valueIn(re, text)).filter((v) => v !== undefined).map((v) => [v.value, v])).values()];
+      const gone = [...new Map(GONE.map((re) => valueIn(re, text)).filter((v) => v !== undefined).map((v) => [v.value, v])).values()];
+      if (fresh.length !== 1 || gone.length !== 1 || fresh[0]!.value === gone[0]!.value) continue;
+      out.push({
+        oldValue: gone[0]!.value,
+        newValue: originalCase(text, fresh[0]!.value),
+        context: text.slice(0, CONTEXT_CHARS),
+        source: "user",
+        evidence: withAt({ session: s.id, turn: m.event.turn, note: "user states the new value" }, m.event.at),
+        at: m.at,
+        rank: s.rank,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Corrections a session makes by editing: an edit that succeeds replacing exactly one value
+ * with another of its kind (`[0-9a-f]{8}` → `[0-9a-f]{12}`, port 8080 → 9090) in the file it
+ * names. Like a retried call, it is one thing changed, so it must point at one memory.
+ */
+export function editCorrections(signals: readonly SessionSignals[]): Correction[] {
+  const out: Correction[] = [];
+  for (const s of signals) {
+    for (const call of s.calls) {
+      if (!call.ok || !call.result) continue;
+      const input = call.use.input as Record<string, unknown> | null;
+      const edits = Array.isArray(input?.edits) ? (input.edits as Array<Record<string, unknown>>) : [input ?? {}];
+      for (const edit of edits) {
+        if (typeof edit.old_string !== "string" || typeof edit.new_string !== "string") continue;
+        const before = extractValues(edit.old_string).filter((v) => v.kind !== "quoted" || !/\s/.test(v.value));
+        const after = extractValues(edit.new_string).filter((v) => v.kind !== "quoted" || !/\s/.test(v.value));
+        const afterSet = new Set(after.map((v) => v.value));
+        const beforeSet = new Set(before.map((v) => v.value));
+        const gone = outermost(before.filter((v) => !afterSet.has(v.value)));
+        const came = outermost(after.filter((v) => !beforeSet.has(v.value)));
+        if (gone.length !== 1 || came.length !== 1 || gone[0]!.kind !== came[0]!.kind) continue;
+        const file = typeof input?.file_path === "string" ? input.file_path : "";
+        out.push({
+          oldValue: gone[0]!.value,
+          newValue: originalCase(edit.new_string, came[0]!.value),
+          context: `${file} ${edit.old_string}`.slice(0, CONTEXT_CHARS),
+          source: "command",
+          evidence: withAt({ session: s.id, turn: call.use.turn, note: `an edit of ${file.split("/").pop() || "a file"} replaced it` }, call.use.at),
+          at: call.at,
+          rank: s.rank,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Values not inside another of the list (`0-9a-f]{8` is a piece of `[0-9a-f]{8}`). */
+function outermost(values: readonly WitnessValue[]): WitnessValue[] {
+  return values.filter((v) => !values.some((w) => w !== v && w.value.length > v.value.length && w.value.includes(v.value)));
+}

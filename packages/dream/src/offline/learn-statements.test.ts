@@ -39,6 +39,16 @@ describe("learn: what the user states", () => {
     ).toEqual([]);
   });
 
+  it("learns nothing from a permission, a request for work, or a description that contrasts", async () => {
+    expect(
+      await titles(
+        "Carry on, and note that you can always ask me about the older records.",
+        "Assess the trade-offs of embedding the summary rather than linking it.",
+        "This exercise focuses on survey units rather than remote sensing.",
+      ),
+    ).toEqual([]);
+  });
+
   it("quotes the latest wording, cites every session that says it, and groups the repeats", async () => {
     const sessions = [
       session("ses_a", "2026-02-01T00:00:00Z", [{ user: "Fix the import." }, { user: "Please always run the migrations in a transaction." }]),

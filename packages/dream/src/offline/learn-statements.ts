@@ -41,6 +41,11 @@ const SPEAKER_RULE = "^(i|we) #Adverb? (always|never|prefer|should|must|want|use
 
 const hasAny = (clause: Clause, patterns: readonly string[]) => patterns.some((p) => clause.has(p));
 
+/** "You can always …", "may never …": a standing word that grants or describes, not one that rules. */
+const PERMISSION = "(can|could|may|might) (always|never)";
+/** Verbs that ask for a piece of work ("assess the trade-offs between X rather than Y"), not for a way of working. */
+const REQUEST = "^(please)? (assess|examine|explain|tell|show|check|review|investigate|analyse|analyze|describe|summarize|summarise|list|look|compare|consider|find|search|read|see|give|let|continue|proceed|go)";
+
 /** Politeness and discourse words a clause may open with. */
 const LEAD_WORDS = "(please|ok|okay|yes|and|also|but|so|just|one thing)+";
 
@@ -52,7 +57,7 @@ function kindOf(clause: Clause): StatementKind | undefined {
   if (clause.has("^if (so|not)")) return undefined;
   // The speaker's history ("I've always created the repo first") or a report of the past is not an instruction.
   if (clause.past) return undefined;
-  if (hasAny(clause, STANDING) && !clause.has("not always")) {
+  if (hasAny(clause, STANDING) && !clause.has("not always") && !clause.has(PERMISSION)) {
     if (clause.firstPerson) return clause.has(SPEAKER_RULE) ? "rule" : undefined;
     // "The validation package is used throughout the codebase" describes; a rule tells, or states a policy.
     const directive = clause.imperative || clause.has("(please|you|should|must|shall)") || clause.has("^(always|never) #Verb");
@@ -62,8 +67,13 @@ function kindOf(clause: Clause): StatementKind | undefined {
   if (clause.has(`^${LEAD_WORDS}? (do|dont|don't|never) not? #Verb`) && clause.negative && !clause.has(NOT_A_PROHIBITION)) {
     return hasAny(clause, ONE_OFF) || (clause.has("now") && !clause.has("from now on")) ? undefined : "prohibition";
   }
-  // "I think it might be best to use X rather than Y" is the speaker's recommendation.
-  if (hasAny(clause, CONTRAST) && (!clause.firstPerson || clause.has(SPEAKER_RULE) || clause.has("(best|better) to #Verb"))) return "preference";
+  // "I think it might be best to use X rather than Y" is the speaker's recommendation; "assess X
+  // rather than Y" asks for work.
+  if (clause.has(REQUEST)) return undefined;
+  // A contrast is a preference when it directs ("mark X as primary over Y", "use X rather than Y");
+  // "this exercise focuses on X rather than Y" describes.
+  const directs = clause.imperative || clause.has("(should|must|prefer|prefers|please|shall)") || clause.has("(best|better) to #Verb");
+  if (hasAny(clause, CONTRAST) && directs && (!clause.firstPerson || clause.has(SPEAKER_RULE) || clause.has("(best|better) to #Verb"))) return "preference";
   return undefined;
 }
 

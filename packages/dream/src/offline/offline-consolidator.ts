@@ -1,14 +1,16 @@
 import { ReverieError } from "@reverie/core";
 import type { ConsolidateContext, ConsolidateInput, ConsolidateOutput, Consolidator } from "../consolidate/consolidator.js";
 import type { DreamOperation, LearnOperation, StaleOperation } from "../consolidate/operations.js";
-import { commandCorrections, userCorrections } from "./corrections.js";
+import { commandCorrections, editCorrections, movedCorrections, userCorrections } from "./corrections.js";
 import { findDuplicates, type DedupOptions } from "./dedup.js";
 import { sortSessions, turnIndex } from "./evidence.js";
 import { isProtected, parseInstructions } from "./instructions.js";
 import { learnStatements } from "./learn-statements.js";
 import { learnWorkflows, type WorkflowOptions } from "./learn-workflows.js";
 import { memoryView } from "./memory-view.js";
-import { mineCorrections, mineRecoveries, type PatternOptions } from "./patterns.js";
+import { mineLessons, type PatternOptions } from "./lessons.js";
+import { mineCorrections } from "./patterns.js";
+import { learnLayout } from "./learn-layout.js";
 import { sessionSignals } from "./signals.js";
 import { termStats } from "./similarity.js";
 import { applyCorrections, retireSameSubject, retireSuperseded } from "./stale.js";
@@ -77,7 +79,7 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
         }
         const retired = new Set(stale.map((op) => op.path));
         live = live.filter((v) => !retired.has(v.path));
-        const corrections = [...userCorrections(signals), ...commandCorrections(signals)];
+        const corrections = [...userCorrections(signals), ...movedCorrections(signals), ...commandCorrections(signals), ...editCorrections(signals)];
         stale.push(...applyCorrections(live, corrections, stats, turns));
         stale.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       }
@@ -99,14 +101,14 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
       const taken = new Set(memories.map((m) => m.path.toLowerCase()));
       const patterns = policy.kinds.has("pattern")
         ? [
-            ...mineRecoveries(signals, views, taken, turns, options.patterns),
+            ...mineLessons(signals, views, taken, turns, options.patterns),
             ...mineCorrections(signals, views, stats, taken, turns, options.patterns),
           ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
         : [];
 
       checkAborted(signal);
       progress("learn");
-      const learned: LearnOperation[] = policy.kinds.has("learn") ? [...learnStatements(signals, live, stats, taken, turns), ...learnWorkflows(signals, live, taken, turns, options.workflows)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) : [];
+      const learned: LearnOperation[] = policy.kinds.has("learn") ? [...learnStatements(signals, live, stats, taken, turns), ...learnWorkflows(signals, live, taken, turns, options.workflows), ...learnLayout(signals, live, taken, turns)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) : [];
 
       const operations: DreamOperation[] = [...dedups, ...stale, ...verifies, ...patterns, ...learned];
       onProgress?.({ stage: "done", done: STAGES.length, total: STAGES.length });

@@ -43,12 +43,12 @@ describe("pattern", () => {
           "Error: Cannot find module '/work/app-3/node_modules/zod/index.js'",
           "```",
           "",
-          "recover with `pnpm install --frozen-lockfile` (Bash).",
+          "Run `pnpm install --frozen-lockfile` first, then retry.",
           "",
           "Seen in 3 sessions: ses_a, ses_b, ses_c.",
           "",
         ].join("\n"),
-        reason: "`pnpm build` failing with \"Error: Cannot find module '/work/app-3/node_modules/zod/index.js'\" was fixed by `pnpm install --frozen-lockfile` in 3 sessions",
+        reason: "`pnpm build` failing with \"Error: Cannot find module '/work/app-3/node_modules/zod/index.js'\" was fixed: run `pnpm install --frozen-lockfile` first, then retry (3 sessions)",
         evidence: ["ses_a", "ses_b", "ses_c"].flatMap((s, i) => [
           { session: s, turn: 3, at: `2026-02-0${i + 1}T00:00:03.000Z`, note: "error" },
           { session: s, turn: 6, at: `2026-02-0${i + 1}T00:00:06.000Z`, note: "recovery" },
@@ -137,5 +137,57 @@ describe("pattern", () => {
         ],
       },
     ]);
+  });
+
+  describe("lessons are what was done differently", () => {
+    const three = (steps: Parameters<typeof session>[2]) => [1, 2, 3].map((d) => session(`ses_${d}`, `2026-02-0${d}T00:00:00Z`, steps));
+
+    it("learns nothing when the same call simply succeeds again (a flake, not a fix)", async () => {
+      const out = await offlineConsolidator().consolidate({ memories, sessions: three([{ run: "pnpm test", error: "Error: Exit code 1\nECONNRESET" }, { run: "pnpm test", ok: "passed" }]), now, instructions: "only patterns" });
+      expect(out.operations).toEqual([]);
+    });
+
+    it("learns nothing when the failure was fixed by editing code: the error was the work", async () => {
+      const out = await offlineConsolidator().consolidate({
+        memories,
+        sessions: three([
+          { run: "go test ./...", error: "--- FAIL: TestParse (0.00s)" },
+          { tool: "Edit", run: "parse.go", ok: "edited" },
+          { run: "go mod tidy", ok: "" },
+          { run: "go test ./...", ok: "ok" },
+        ]),
+        now,
+        instructions: "only patterns",
+      });
+      expect(out.operations).toEqual([]);
+    });
+
+    it("never names an exit-code banner as the error: the line that says what failed is", async () => {
+      const out = await offlineConsolidator().consolidate({
+        memories,
+        sessions: three([
+          { run: "python3 scripts/load.py", error: "Error: Exit code 1\nTraceback (most recent call last):\n  File \"scripts/load.py\", line 1, in <module>\nModuleNotFoundError: No module named 'pandas'" },
+          { run: "source venv/bin/activate && python3 scripts/load.py", ok: "loaded" },
+        ]),
+        now,
+        instructions: "only patterns",
+      });
+      expect(out.operations.map((op) => [op.path, (op as { title: string }).title])).toEqual([["playbooks/modulenotfounderror-no-module-named.md", "Recover from: ModuleNotFoundError: No module named 'pandas'"]]);
+      expect((out.operations[0] as { body: string }).body).toContain("Run `source venv/bin/activate` first, then retry.");
+    });
+
+    it("takes a fix written into the retried command line from 2 sessions, and one the error itself names from 1", async () => {
+      const composed = [1, 2].map((d) => session(`ses_v${d}`, `2026-02-0${d}T00:00:00Z`, [{ run: "python3 x.py", error: "ModuleNotFoundError: No module named 'yaml'" }, { run: "source .venv/bin/activate && python3 x.py", ok: "" }]));
+      const named = session("ses_r", "2026-02-05T00:00:00Z", [
+        { tool: "Edit", run: "src/app.ts", error: "<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>" },
+        { tool: "Read", run: "src/app.ts", ok: "1 export {}" },
+        { tool: "Edit", run: "src/app.ts", ok: "edited" },
+      ]);
+      const out = await offlineConsolidator().consolidate({ memories, sessions: [...composed, named], now, instructions: "only patterns" });
+      expect(out.operations.map((op) => op.path)).toEqual(["playbooks/file-has-not-been-read-yet.md", "playbooks/modulenotfounderror-no-module-named.md"]);
+      expect((out.operations[0] as { body: string }).body).toContain("Read `src/app.ts` again (it changed since it was last read), then retry.");
+      const once = await offlineConsolidator().consolidate({ memories, sessions: [composed[0]!], now, instructions: "only patterns" });
+      expect(once.operations).toEqual([]);
+    });
   });
 });

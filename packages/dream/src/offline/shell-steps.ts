@@ -115,7 +115,30 @@ function familyOf(words: readonly string[]): string | undefined {
  */
 export function shellSteps(line: string): ShellStep[] {
   // A heredoc feeds a script inline; shell-quote does not know `<<`, and the script is a one-off.
-  if (/<<-?\s*['"]?\w+/.test(line)) return [];
+  if (HEREDOC.test(line)) return [];
+  const steps: ShellStep[] = [];
+  for (const words of stepWords(line)) {
+    const family = familyOf(words);
+    if (family !== undefined) steps.push({ family, text: words.join(" ") });
+  }
+  return steps;
+}
+
+const HEREDOC = /<<-?\s*['"]?\w+/;
+
+/**
+ * Every program a command line runs, generic ones included (`cd`, `rm -f .git/index.lock`,
+ * `source venv/bin/activate`), as words — not the filters steps are piped into, nor
+ * redirections. A heredoc's script is left out; the program it feeds stays (`python3`).
+ * @example commandSteps("rm -f .git/index.lock && git add -A 2>&1 | tail -3") // → [["rm", "-f", ".git/index.lock"], ["git", "add", "-A"]]
+ */
+export function commandSteps(line: string): string[][] {
+  const heredoc = HEREDOC.exec(line);
+  return stepWords(heredoc ? line.slice(0, heredoc.index) : line);
+}
+
+/** The words of each step that is not a filter, environment assignments and `sudo` removed. */
+function stepWords(line: string): string[][] {
   const { text, truncated } = untruncated(line);
   let entries: ParseEntry[];
   try {
@@ -123,7 +146,7 @@ export function shellSteps(line: string): ShellStep[] {
   } catch {
     return [];
   }
-  const steps: ShellStep[] = [];
+  const steps: string[][] = [];
   let words: string[] = [];
   let piped = false;
   let skipNext = false;
@@ -131,10 +154,7 @@ export function shellSteps(line: string): ShellStep[] {
   const flush = () => {
     while (words.length > 0 && ENV_ASSIGNMENT.test(words[0]!)) words.shift();
     if (words.length > 0 && !piped && (words[0] === "sudo" || words[0] === "env")) words.shift();
-    if (words.length > 0 && !piped) {
-      const family = familyOf(words);
-      if (family !== undefined) steps.push({ family, text: words.join(" ") });
-    }
+    if (words.length > 0 && !piped) steps.push(words);
     words = [];
   };
   entries.forEach((entry, i) => {

@@ -4,11 +4,27 @@
  */
 
 const ERROR_LINE = /\b(?:error|err!|exception|fail(?:ed|ure)?|fatal|cannot|can't|could\s+not|not\s+found|no\s+such|denied|refused|invalid|missing|unknown|undefined|timed?\s*out|panic)\b/i;
+/** A line that names the error itself: `KeyError: 'Season'`, `fatal: …`, `npm ERR! code ERESOLVE`. */
+const NAMED_ERROR = /(?:^|\s)(?:[A-Z]\w*(?:Error|Exception)|fatal|error|ERR!|panic)(?::|\s+TS\d+:|\s+code\b)/;
+/*
+ * Lines that announce a failure without saying what failed: the harness's exit-code banner, a
+ * traceback's header and frames, a test runner's rule lines.
+ */
+const BANNER = /^(?:error:?\s*)?exit code:?\s*\d+$|^traceback \(most recent call last\):?$|^file "[^"]*", line \d+|^at\s|^[=\-_*#~ ]{3,}.*[=\-_*#~]{3,}$|^[=\-_*#~ ]+$/i;
 
-/** The line of a tool's error output that names the error (else its first non-empty line), trimmed. */
+/** The text of a tool's error with harness wrappers (`<tool_use_error>`) removed. */
+function unwrapped(text: string): string {
+  return text.replace(/<\/?tool_use_error>/g, "");
+}
+
+/**
+ * The line of a tool's error output that names the error, trimmed: the first naming an error
+ * class (`KeyError: …`) or carrying an error word, else the first line. Exit-code banners,
+ * traceback headers and frames and rule lines are never it; an output of nothing else gives "".
+ */
 export function errorLine(text: string): string {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
-  const line = lines.find((l) => ERROR_LINE.test(l)) ?? lines[0] ?? "";
+  const lines = unwrapped(text).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !BANNER.test(l));
+  const line = lines.find((l) => NAMED_ERROR.test(l) || ERROR_LINE.test(l)) ?? lines[0] ?? "";
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 

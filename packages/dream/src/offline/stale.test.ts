@@ -189,4 +189,32 @@ describe("stale", () => {
     const out = await offlineConsolidator().consolidate({ memories: fresh, sessions, now });
     expect(out.operations).toEqual([]);
   });
+
+  it("reads a change told in two halves: where it is now, and what is gone", async () => {
+    const memories = [
+      note("infra/region.md", { id: "mem_r", updated: "2026-01-10T00:00:00Z" }, "Production runs in eu-west-1; deploys go through the prod pipeline.\n"),
+      note("data/events.md", { id: "mem_e", updated: "2026-01-10T00:00:00Z" }, "Product analytics read the events table `events_v2`.\n"),
+    ];
+    const sessions = [
+      session("ses_1", "2026-02-02T00:00:00Z", [
+        { user: "FYI we moved production to us-east-2 last week; eu-west-1 is decommissioned." },
+        { user: "Also the events table moved, it's `events_v3` now; events_v2 stopped updating." },
+      ]),
+    ];
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only stale" });
+    expect(out.operations.map((op) => [op.path, op.kind === "stale" ? op.body : undefined])).toEqual([
+      ["data/events.md", "Product analytics read the events table `events_v3`.\n"],
+      ["infra/region.md", "Production runs in us-east-2; deploys go through the prod pipeline.\n"],
+    ]);
+  });
+
+  it("reads a value the session's own edit replaced in the file a memory describes", async () => {
+    const memories = [note("code/checkpoint-id.md", { id: "mem_c", updated: "2026-01-10T00:00:00Z" }, "Checkpoint ids in trailers.go match `[0-9a-f]{8}`.\n")];
+    const edited = session("ses_1", "2026-02-02T00:00:00Z", [{ tool: "Edit", run: "/repo/trailers/trailers.go", ok: "The file has been updated." }]);
+    const edit = edited.events.find((e) => e.type === "tool_use")!;
+    if (edit.type === "tool_use") edit.input = { file_path: "/repo/trailers/trailers.go", old_string: "var pattern = regexp.MustCompile(`[0-9a-f]{8}`)", new_string: "var pattern = regexp.MustCompile(`[0-9a-f]{12}`)" };
+    const out = await offlineConsolidator().consolidate({ memories, sessions: [edited], now, instructions: "only stale" });
+    expect(out.operations.map((op) => [op.path, op.kind === "stale" ? op.body : undefined])).toEqual([["code/checkpoint-id.md", "Checkpoint ids in trailers.go match `[0-9a-f]{12}`.\n"]]);
+  });
 });
+

@@ -61,4 +61,46 @@ describe("verify", () => {
     const out = await offlineConsolidator().consolidate({ memories, sessions, now });
     expect(out.operations).toEqual([]);
   });
+
+  describe("what confirms a claim", () => {
+    const trailer = [note("git/trailer.md", { id: "mem_tr", title: "Trailer pattern", created: "2026-03-01T00:00:00Z" }, "The trailer file is `src/trailers/trailers.go` and the check runs with `go test ./src/trailers/...`.\n")];
+
+    it("counts a session older than the memory: a person importing their history gets stamps", async () => {
+      const sessions = [session("ses_old", "2026-01-05T00:00:00Z", [{ run: "go test ./src/trailers/...", ok: "ok" }])];
+      const out = await offlineConsolidator().consolidate({ memories: trailer, sessions, now: "2026-03-02T00:00:00Z", instructions: "only verify" });
+      expect(out.operations.map((op) => [op.kind, op.path, op.evidence.map((e) => e.session)])).toEqual([["verify", "git/trailer.md", ["ses_old"]]]);
+    });
+
+    it("never counts a search that only mentions the path", async () => {
+      const sessions = [session("ses_g", "2026-02-05T00:00:00Z", [{ tool: "Grep", run: "src/trailers/trailers.go", ok: "src/trailers/trailers.go:12: var Pattern" }])];
+      const out = await offlineConsolidator().consolidate({ memories: trailer, sessions, now, instructions: "only verify" });
+      expect(out.operations).toEqual([]);
+    });
+
+    it("stamps nothing a later call undid: the file renamed after it was read, or the command failing later", async () => {
+      const renamed = session("ses_r", "2026-02-05T00:00:00Z", [
+        { tool: "Read", run: "/repo/src/trailers/trailers.go", ok: "package trailers" },
+        { run: "git mv src/trailers/trailers.go src/trailers/parse.go", ok: "" },
+      ]);
+      const failing = session("ses_f", "2026-02-06T00:00:00Z", [
+        { run: "go test ./src/trailers/...", ok: "ok" },
+        { run: "go test ./src/trailers/...", error: "FAIL\tsrc/trailers [build failed]" },
+      ]);
+      const out = await offlineConsolidator().consolidate({ memories: trailer, sessions: [renamed, failing], now, instructions: "only verify" });
+      expect(out.operations).toEqual([]);
+    });
+
+    it("stamps nothing whose value a later edit replaced", async () => {
+      const memories = [note("git/pattern.md", { id: "mem_p", title: "Checkpoint id", created }, "A checkpoint id matches `[0-9a-f]{8}` in `src/id/id.go`.\n")];
+      const edited = session("ses_e", "2026-02-05T00:00:00Z", [
+        { tool: "Read", run: "/repo/src/id/id.go", ok: "var Pattern = `[0-9a-f]{8}`" },
+        { tool: "Edit", run: "/repo/src/id/id.go", ok: "edited" },
+      ]);
+      const edit = edited.events.find((e) => e.type === "tool_use" && e.name === "Edit")!;
+      if (edit.type === "tool_use") edit.input = { file_path: "/repo/src/id/id.go", old_string: "var Pattern = `[0-9a-f]{8}`", new_string: "var Pattern = `[0-9a-f]{12}`" };
+      const out = await offlineConsolidator().consolidate({ memories, sessions: [edited], now, instructions: "only verify" });
+      expect(out.operations.filter((op) => op.kind === "verify")).toEqual([]);
+    });
+  });
 });
+

@@ -1,6 +1,7 @@
 import type { Evidence, VerifyOperation } from "../consolidate/operations.js";
 import { withAt, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
+import { shellCommandOf } from "./shell-steps.js";
 import type { SessionSignals, ToolCall } from "./signals.js";
 import { extractValues } from "./values.js";
 
@@ -9,7 +10,8 @@ interface Claim {
   view: MemoryView;
   /** Lowercased text that must appear in the call (or, for versions, in its output). */
   needle: string;
-  kind: "command" | "path" | "port" | "version" | "url" | "identifier";
+  /** `value`: a quoted value no call exercises, which an edit can still take away. */
+  kind: "command" | "path" | "port" | "version" | "url" | "identifier" | "value";
   /** `needle` as a whole token, compiled once. */
   token: RegExp;
 }
@@ -23,6 +25,7 @@ function claimsOf(view: MemoryView): Claim[] {
   for (const v of extractValues(view.text)) {
     if (v.kind === "quoted") {
       if (COMMANDISH.test(v.value) && v.value.length >= 5) push(v.value, "command");
+      else if (v.value.length >= 4) push(v.value.toLowerCase(), "value");
     } else if (v.kind === "path" && v.value.length >= 4) {
       push(v.value, "path");
     } else if (v.kind === "number" && /^\d{3,5}$/.test(v.value) && /\bport\b|:\d/i.test(view.text)) {
@@ -50,12 +53,23 @@ function containsToken(haystack: string, needle: string): boolean {
   return tokenPattern(needle).test(haystack);
 }
 
+/** Tools that open a file: reading or editing a path exercises it; a search that names it does not. */
+const FILE_OPENERS = /^(?:read|view|edit|multiedit|write|update|notebookedit|read_file|write_file|edit_file|replace|str_replace_based_edit_tool)$/i;
+
+/** How a call can exercise a claim: a shell ran it, or a file tool opened it; undefined for searches and fetches. */
+function exercisingKind(call: ToolCall): "shell" | "file" | undefined {
+  if (shellCommandOf(call.use.name, call.use.input) !== undefined) return "shell";
+  return FILE_OPENERS.test(call.use.name) ? "file" : undefined;
+}
+
 function exercises(claim: Claim, call: ToolCall, command: string): boolean {
+  const how = exercisingKind(call);
+  if (how === undefined || claim.kind === "value") return false;
   switch (claim.kind) {
     case "command":
-      return command.includes(claim.needle);
+      return how === "shell" && command.includes(claim.needle);
     case "path":
-      return command.includes(claim.needle);
+      return how === "file" ? command.split(" ")[0]!.endsWith(claim.needle) : command.includes(claim.needle);
     case "version": {
       if (claim.token.test(command)) return true;
       // A version seen only in the output counts when the memory names the program that printed it.
@@ -63,8 +77,23 @@ function exercises(claim: Claim, call: ToolCall, command: string): boolean {
       return program !== "" && containsToken(claim.view.text.toLowerCase(), program) && claim.token.test((call.result?.text ?? "").slice(0, 2000).toLowerCase().replace(/\bv(?=\d)/g, ""));
     }
     default:
-      return claim.token.test(command);
+      return how === "shell" && claim.token.test(command);
   }
+}
+
+/**
+ * Whether a call tells against a claim: it ran the claim and failed, or it changed the value
+ * away — an edit whose old text holds it and new text does not, a `mv`/`rm` of the path.
+ */
+function contradicts(claim: Claim, call: ToolCall, command: string): boolean {
+  if (!call.ok && call.result !== undefined && exercises(claim, call, command)) return true;
+  if (!call.ok) return false;
+  const input = call.use.input as Record<string, unknown> | null;
+  const before = typeof input?.old_string === "string" ? input.old_string.toLowerCase() : undefined;
+  const after = typeof input?.new_string === "string" ? input.new_string.toLowerCase() : undefined;
+  if (before !== undefined && after !== undefined && before.includes(claim.needle) && !after.includes(claim.needle)) return true;
+  const line = shellCommandOf(call.use.name, call.use.input);
+  return claim.kind === "path" && line !== undefined && /(?:^|[;&|]\s*)(?:git\s+)?(?:mv|rm)\s/.test(line) && command.includes(claim.needle);
 }
 
 /** Words of a command that could start a claim's lookup: every whitespace piece and its sub-pieces. */
@@ -93,7 +122,10 @@ function firstWord(needle: string): string {
 
 /**
  * Stamps memories whose concrete claim a session exercised successfully: the memory's command
- * ran, its path was read, its port answered, its version was reported. Each memory gets one
+ * ran in a shell, its path was opened (a search that mentions a word confirms nothing), its port
+ * answered, its version was reported — whenever the session was, before or after the memory was
+ * written — unless a later call told against it: the claim failing, or an edit or `mv` taking
+ * its value away. Each memory gets one
  * `verify` citing the latest successful call of each verifying session it does not already
  * carry a stamp for, at most `maxSessions` of them.
  */
@@ -114,9 +146,19 @@ export function findVerifications(
     }
   }
   const hits = new Map<string, Map<string, { claim: Claim; call: ToolCall }>>();
+  /** Per memory, the last call (dream order) that told against one of its claims. */
+  const against = new Map<string, { rank: number; turn: number }>();
   for (const s of signals) {
     for (const call of s.calls) {
-      if (!call.ok || call.command === "") continue;
+      if (call.command === "") continue;
+      if (!call.ok || /^(?:edit|multiedit|update|str_replace_based_edit_tool|replace|edit_file)$/i.test(call.use.name) || shellCommandOf(call.use.name, call.use.input) !== undefined) {
+        const command = call.command.toLowerCase().replace(/\s+/g, " ");
+        const text = `${command} ${JSON.stringify(call.use.input ?? "").toLowerCase()}`;
+        for (const key of lookupKeys(text)) {
+          for (const claim of index.get(key) ?? []) if (contradicts(claim, call, command)) against.set(claim.view.path, { rank: s.rank, turn: call.use.turn });
+        }
+      }
+      if (!call.ok) continue;
       const command = call.command.toLowerCase().replace(/\s+/g, " ");
       const keys = lookupKeys(command);
       for (const key of lookupKeys((call.result?.text ?? "").slice(0, 2000).toLowerCase())) if (/^\d+\.\d/.test(key)) keys.add(key);
@@ -127,7 +169,6 @@ export function findVerifications(
           const previous = bySession?.get(s.id);
           // Within a session the latest call wins, but a command claim is never replaced by a weaker one.
           if (previous && (previous.call === call || (previous.claim.kind === "command" && claim.kind !== "command"))) continue;
-          if (!Number.isNaN(view.created) && !Number.isNaN(call.at) && call.at < view.created) continue;
           if (Array.isArray(view.note.frontmatter.verified) && view.note.frontmatter.verified.some((v) => v?.session === s.id)) continue;
           if (!exercises(claim, call, command)) continue;
           if (!bySession) {
@@ -142,17 +183,26 @@ export function findVerifications(
   const ops: VerifyOperation[] = [];
   for (const path of [...hits.keys()].sort()) {
     const bySession = hits.get(path)!;
+    // A confirmation the sessions later undid (the value edited away, the command failing) confirms nothing.
+    const last = against.get(path);
+    if (last !== undefined) {
+      for (const [id, hit] of bySession) {
+        const rank = signals.find((x) => x.id === id)!.rank;
+        if (rank < last.rank || (rank === last.rank && hit.call.use.turn <= last.turn)) bySession.delete(id);
+      }
+      if (bySession.size === 0) continue;
+    }
     const chosenSessions = [...bySession.keys()].sort((a, b) => turns.rank(a) - turns.rank(b)).slice(-maxSessions);
     const chosen: Evidence[] = chosenSessions.map((id) => {
       const { claim, call } = bySession.get(id)!;
       return withAt({ session: id, turn: call.result!.turn, note: `${describe(claim)} succeeded` }, call.result!.at);
     });
-    const last = bySession.get(chosenSessions[chosenSessions.length - 1]!)!;
+    const latest = bySession.get(chosenSessions[chosenSessions.length - 1]!)!;
     ops.push({
       kind: "verify",
       path,
-      note: `${describe(last.claim)} succeeded`,
-      reason: `${describe(last.claim)} exercised successfully in ${chosen.map((e) => `${e.session}#${e.turn}`).join(", ")}`,
+      note: `${describe(latest.claim)} succeeded`,
+      reason: `${describe(latest.claim)} exercised successfully in ${chosen.map((e) => `${e.session}#${e.turn}`).join(", ")}`,
       evidence: chosen,
     });
   }
