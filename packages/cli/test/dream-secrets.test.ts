@@ -148,8 +148,9 @@ describe("a dream over sessions full of credentials", () => {
 
     // The routes were taken: the adopted memories were built from the redacted text.
     const history = git(dir, "log", "--all", "-p", "--format=%H%n%B");
-    expect(history).toContain("<redacted:database-url>");
-    expect(history).toContain("<redacted:github-token>");
+    // (the lesson quotes the user's correction; the playbook and the workflow carry the psql recovery, the URL's password gone)
+    expect(history).toContain("<redacted:aws-access-key>");
+    expect(history).toMatch(/playbooks\/psql-.*\.md/);
     expect(leaked(history)).toEqual([]);
     expect(leaked(git(dir, "log", "--all", "--format=%an %ae %s %b %N"))).toEqual([]);
     expect(leaked(await workTreeText(dir))).toEqual([]);
