@@ -148,8 +148,11 @@ describe("a dream over sessions full of credentials", () => {
 
     // The routes were taken: the adopted memories were built from the redacted text.
     const history = git(dir, "log", "--all", "-p", "--format=%H%n%B");
+    // The lesson quotes the user's correction; the psql playbook keeps its recovery with the URL's password redacted;
+    // the push retried with a token in its URL is the same call with another value, so no lesson.
+    expect(history).toContain("<redacted:aws-access-key>");
     expect(history).toContain("<redacted:database-url>");
-    // (The push retried with a token in its URL is the same call with another value: no lesson.)
+    expect(history).toMatch(/playbooks\/psql-.*\.md/);
     expect(leaked(history)).toEqual([]);
     expect(leaked(git(dir, "log", "--all", "--format=%an %ae %s %b %N"))).toEqual([]);
     expect(leaked(await workTreeText(dir))).toEqual([]);

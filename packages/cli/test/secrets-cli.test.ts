@@ -28,4 +28,19 @@ describe("reverie write and mv refuse secrets", () => {
     expect(refused.stderr).toContain("Refused to write <redacted:aws-access-key>.md: its file name holds an aws-access-key.");
     expect(reverie(["--dir", dir, "mv", "a.md", `${aws.secret}.md`, "--allow-secrets"]).code).toBe(0);
   });
+
+  it("doctor exits 1 naming the commit, file, line and kind of a secret in any branch's history, and how to purge it", async () => {
+    const { dir } = await initializedMemory();
+    expect(reverie(["--dir", dir, "write", "ops/push.md", "--allow-secrets"], `# Push\n${github.line}\n`).code).toBe(0);
+    const commit = git(dir, "rev-parse", "HEAD").trim();
+    expect(reverie(["--dir", dir, "rm", "ops/push.md"]).code).toBe(0);
+    const doctor = reverie(["--dir", dir, "doctor"]);
+    expect(doctor.code).toBe(1);
+    const line = git(dir, "show", `${commit}:ops/push.md`).split("\n").findIndex((l) => l.includes(github.secret)) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(doctor.stdout).toContain(`error   SECRET_IN_HISTORY: commit ${commit.slice(0, 12)} put a github-token in ops/push.md line ${line} (history of main). `);
+    expect(doctor.stdout).toContain("warning SECRET_PURGE: To purge a secret from history: 1. rotate it first");
+    expect(doctor.stdout).toMatch(/1 error\(s\), 1 warning\(s\) in /);
+    expect(doctor.stdout + doctor.stderr).not.toContain(github.secret);
+  });
 });

@@ -74,5 +74,7 @@ export { leftoverTemps, leftoverSpoolTemps, reverieTempDir, sweepTemps, tempFile
 export type { LeftTemp } from "./recovery/temp-files.js";
 export { findSecrets, redactSecrets, redactSecretsInTexts, redactionMarker } from "./secrets/find-secrets.js";
 export { assertNoNewSecrets } from "./secrets/refuse-secrets.js";
+export { findSecretsInHistory } from "./secrets/history-secrets.js";
+export type { HistorySecret } from "./secrets/history-secrets.js";
 export type { SecretCheck, FoundSecret } from "./secrets/refuse-secrets.js";
 export type { SecretKind, SecretMatch, Redaction, Redactions } from "./secrets/find-secrets.js";

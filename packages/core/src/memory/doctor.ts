@@ -11,6 +11,8 @@ import { lockMemoryFolder, memoryLockPath, type RecoveryOptions } from "../recov
 import { leftoverSpoolTemps, leftoverTemps, reverieTempDir, sessionSpoolDir, UNOWNED_TEMP_GRACE_MS, type LeftTemp } from "../recovery/temp-files.js";
 import { decodeUtf8, parseNote } from "../note/parse.js";
 import type { MemoryFrontmatter } from "../note/types.js";
+import { redactSecrets } from "../secrets/find-secrets.js";
+import { findSecretsInHistory } from "../secrets/history-secrets.js";
 import { namespacePath, type Scope } from "./scopes.js";
 import { listMarkdownFiles } from "./walk.js";
 
@@ -21,6 +23,9 @@ export interface Diagnostic {
   message: string;
   path?: string;
   line?: number;
+  /** For `SECRET_IN_HISTORY`: the commit that added it, and what kind of credential it is. */
+  commit?: string;
+  kind?: string;
 }
 
 const TRUST = new Set(["normal", "low"]);
@@ -75,7 +80,51 @@ export async function diagnose(scopes: readonly Scope[]): Promise<Diagnostic[]> 
         out.push({ severity: "error", code: error.code, path, ...(line !== undefined ? { line } : {}), message: error.message });
       }
     }
-    if (scope.repo) out.push(...(await repoProblems(scope)));
+    if (scope.repo) out.push(...(await repoProblems(scope)), ...(await historySecrets(scope)));
+  }
+  if (out.some((d) => d.code === "SECRET_IN_HISTORY")) out.push(PURGE);
+  return out;
+}
+
+/** How to get a credential out of git for good, said once after the commits that hold one. */
+const PURGE: Diagnostic = {
+  severity: "warning",
+  code: "SECRET_PURGE",
+  message:
+    "To purge a secret from history: 1. rotate it first (revoke the key, change the password): once committed, and certainly once pushed, assume it leaked. " +
+    "2. Put each leaked value on its own line of a file outside the folder (e.g. /tmp/leaked.txt). " +
+    "3. Rewrite every branch and tag: git filter-repo --replace-text /tmp/leaked.txt --force (https://github.com/newren/git-filter-repo; values become ***REMOVED***; it removes the origin remote, add it back with git remote add origin <url>). A dream/… branch that alone holds it can instead be dropped with reverie dream discard <id>. " +
+    "4. git push --force --all && git push --force --tags to every remote, ask the host to purge cached views, and re-clone every other copy (an old clone pushes the secret back). " +
+    "5. Run reverie doctor again: it reads every branch and tag.",
+};
+
+function article(kind: string): string {
+  return /^[aeio]/.test(kind) ? "an" : "a";
+}
+
+/** Credentials any commit of any branch or tag holds, one error each, never the value. */
+async function historySecrets(scope: Scope): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const found of await findSecretsInHistory(scope.repo!)) {
+    const path = found.path === null ? undefined : namespacePath(scope, (await redactSecrets(found.path)).text);
+    const commit = found.commit.slice(0, 12);
+    const where =
+      found.where === "message"
+        ? `commit ${commit}'s message holds ${article(found.kind)} ${found.kind}`
+        : found.where === "path"
+          ? `commit ${commit} put ${article(found.kind)} ${found.kind} in the file name ${path}`
+          : `commit ${commit} put ${article(found.kind)} ${found.kind} in ${path} line ${found.line}`;
+    const again = found.alsoIn > 0 ? `, and ${found.alsoIn} later commit${found.alsoIn === 1 ? "" : "s"} again` : "";
+    const refs = found.refs.length > 0 ? ` (history of ${found.refs.slice(0, 4).join(", ")}${found.refs.length > 4 ? ` and ${found.refs.length - 4} more` : ""})` : "";
+    out.push({
+      severity: "error",
+      code: "SECRET_IN_HISTORY",
+      ...(path !== undefined ? { path } : {}),
+      ...(found.line !== undefined ? { line: found.line } : {}),
+      commit: found.commit,
+      kind: found.kind,
+      message: `${where}${again}${refs}. Deleting the file does not remove it from git: rotate the credential and rewrite the history (SECRET_PURGE below says how).`,
+    });
   }
   return out;
 }
