@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
- * `pnpm pack:cli [--out <folder>]`: one installable tarball of the `reverie` command, made from
- * this clone with nothing published. `npm install -g <tarball>` then gives `reverie` (and the
- * MCP server it starts) on PATH, from any folder.
+ * `pnpm pack:cli [--out <folder>]`: one installable tarball of the `reverie` command,
+ * `<folder>/reverie-cli.tgz` (default dist/), made from this clone with nothing published.
+ * `npm install -g <tarball>` then gives `reverie` (and the MCP server it starts) on PATH, from
+ * any folder.
  *
  * How: each workspace package is packed by `pnpm pack` (its `files`, `workspace:*` turned into
  * versions, exactly what publishing would upload), the CLI's tarball is unpacked, the other
  * three are placed in its node_modules and named in `bundleDependencies` (npm's own way to ship
  * packages inside a package), and `npm pack` makes the tarball. Their third-party dependencies
  * become the CLI's, pinned to the versions this clone's tests ran against, so installing needs
- * only the npm registry. Publishing later is `pnpm publish` of each package instead.
+ * only the npm registry. Publishing later is `pnpm publish` of each package instead (core with
+ * the memory template copied beside its dist, as done here).
  *
  * Needs the build (`tsc -b`, which `pnpm pack:cli` runs first), pnpm, npm and tar.
  */
@@ -95,8 +97,10 @@ try {
   writeFileSync(join(cli.dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 
   mkdirSync(out, { recursive: true });
-  const [{ filename }] = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", out], cli.dir));
-  const tarball = join(out, filename);
+  const [{ filename }] = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], cli.dir));
+  // One stable name, so the install command in the README never changes with the version.
+  const tarball = join(out, "reverie-cli.tgz");
+  cpSync(join(work, filename), tarball);
   process.stdout.write(`${tarball}\nInstall it with: npm install -g ${tarball}\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });

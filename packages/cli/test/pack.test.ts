@@ -39,7 +39,7 @@ beforeAll(async () => {
   const packed = spawnSync(process.execPath, [join(ROOT, "scripts/pack-cli.mjs"), "--out", out], { cwd: ROOT, env: plainEnv(), encoding: "utf8" });
   expect(packed.stderr).toBe("");
   expect(packed.status).toBe(0);
-  tarball = join(out, `reverie-cli-${VERSION}.tgz`);
+  tarball = join(out, "reverie-cli.tgz");
   expect(packed.stdout).toBe(`${tarball}\nInstall it with: npm install -g ${tarball}\n`);
 
   prefix = await tempDir("reverie-prefix-");
