@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -96,6 +96,24 @@ describe("npm install -g <tarball>", () => {
     const dreamed = installed(["dream", "--dir", "memory", "--sessions", SAMPLE_SESSIONS]);
     expect(dreamed.code).toBe(0);
     expect(dreamed.stdout).toMatch(/\n {2}next: reverie dream diff drm_\w+ --dir memory {3}\| {3}reverie dream adopt drm_\w+ --dir memory \[--skip N\]/);
+  });
+
+  it("claude-code install points Claude Code at the installed reverie, and its hook imports a session", async () => {
+    expect(installed(["init", "cc-memory"]).code).toBe(0);
+    const memory = join(elsewhere, "cc-memory");
+    const project = join(elsewhere, "cc-project");
+    const result = spawnSync("reverie", ["claude-code", "install", "--project", project, "--memory", memory], { cwd: elsewhere, env: { ...env, HOME: elsewhere }, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    const bin = join(await realpath(prefix), "lib/node_modules/@reverie/cli/bin/reverie.js");
+    expect(JSON.parse(await readFile(join(project, ".mcp.json"), "utf8"))).toEqual({ mcpServers: { reverie: { command: process.execPath, args: [bin, "mcp", "--dir", memory] } } });
+    const command = (JSON.parse(await readFile(join(project, ".claude/settings.json"), "utf8")) as { hooks: { SessionEnd: Array<{ hooks: Array<{ command: string }> }> } }).hooks.SessionEnd[0]!.hooks[0]!.command;
+    expect(command).toBe(`${process.execPath} ${bin} claude-code hook --memory ${memory}`);
+    const transcript = join(SAMPLE_SESSIONS, "2026-11-10-tests.jsonl");
+    const hook = spawnSync("sh", ["-c", command], { cwd: project, env, input: JSON.stringify({ session_id: "s1", transcript_path: transcript, cwd: project, hook_event_name: "SessionEnd" }), encoding: "utf8" });
+    expect(hook).toMatchObject({ status: 0, stdout: "", stderr: "" });
+    const log = join(memory, ".reverie/claude-code/hook.log");
+    for (let i = 0; i < 300 && !(await readFile(log, "utf8").catch(() => "")).includes("import: "); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await readFile(log, "utf8")).toMatch(new RegExp(`import: created ses_\\w+ from ${transcript}: \\d+ messages`));
   });
 
   it("serves MCP: the real SDK client lists the tools, creates a memory and finds it", async () => {
