@@ -149,7 +149,7 @@ describe("a dream over sessions full of credentials", () => {
     // The routes were taken: the adopted memories were built from the redacted text.
     const history = git(dir, "log", "--all", "-p", "--format=%H%n%B");
     expect(history).toContain("<redacted:database-url>");
-    expect(history).toContain("<redacted:github-token>");
+    // (The push retried with a token in its URL is the same call with another value: no lesson.)
     expect(leaked(history)).toEqual([]);
     expect(leaked(git(dir, "log", "--all", "--format=%an %ae %s %b %N"))).toEqual([]);
     expect(leaked(await workTreeText(dir))).toEqual([]);

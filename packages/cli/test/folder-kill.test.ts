@@ -5,7 +5,8 @@ import { tempDir } from "@reverie/test-utils";
 import { git, leftovers, random, reverie, settle, spawnAndKill } from "./support.js";
 
 const FILES = 50;
-const KILLS = 12;
+/** Kills per case: a few in `pnpm test` (the bench's crash suite kills many more); REVERIE_TEST_KILLS raises it. */
+const KILLS = Number(process.env.REVERIE_TEST_KILLS ?? 4);
 let template: string;
 
 beforeAll(async () => {

@@ -6,7 +6,8 @@ import { tempDir } from "@reverie/test-utils";
 import { BIN, git, leftovers, random, reverie, settle, spawnAndKill } from "./support.js";
 
 const COMMITS = 40;
-const KILLS = 10;
+/** Kills per case: a few in `pnpm test` (the bench's crash suite kills many more); REVERIE_TEST_KILLS raises it. */
+const KILLS = Number(process.env.REVERIE_TEST_KILLS ?? 4);
 
 /** Commits `n` new files, one commit each, as `who`. */
 function commitMany(dir: string, who: string, n: number): void {

@@ -70,7 +70,7 @@ export { beginJournal, readJournal, journalDir, journalOwnerDead } from "./recov
 export type { JournalEntry, JournalHandle, PendingEntry } from "./recovery/journal.js";
 export { lockMemoryFolder, memoryLockPath, needsRecovery, recoverMemory, stderrNotice } from "./recovery/recover.js";
 export type { FilesIntent, JournalHandler, Notice, RecoveryOptions } from "./recovery/recover.js";
-export { leftoverTemps, reverieTempDir, sweepTemps, tempFileName, UNOWNED_TEMP_GRACE_MS } from "./recovery/temp-files.js";
+export { leftoverTemps, leftoverSpoolTemps, reverieTempDir, sweepTemps, tempFileName, tempOwnerTag, UNOWNED_TEMP_GRACE_MS } from "./recovery/temp-files.js";
 export type { LeftTemp } from "./recovery/temp-files.js";
 export { findSecrets, redactSecrets, redactSecretsInTexts, redactionMarker } from "./secrets/find-secrets.js";
 export { assertNoNewSecrets } from "./secrets/refuse-secrets.js";

@@ -45,7 +45,7 @@ export function createReverieServer(options: ReverieServerOptions): ReverieServe
     memory: options.memory,
     handlers() {
       const agent = server.server.getClientVersion()?.name || options.agent || "mcp-client";
-      return memoryToolHandlers(options.memory, { agent, ...(options.session ? { session: options.session } : {}) });
+      return tracked(memoryToolHandlers(options.memory, { agent, ...(options.session ? { session: options.session } : {}) }), ctx.running);
     },
     consolidator(provider) {
       const chosen = provider ?? (options.memory.config.dream.provider === "anthropic" ? "anthropic" : "offline");
@@ -65,9 +65,45 @@ export function createReverieServer(options: ReverieServerOptions): ReverieServe
   return {
     server,
     async close() {
-      await Promise.all([...ctx.running]);
+      // Requests read before the client hung up are answered first: a write under way finishes
+      // (and its reply is sent) instead of being cut off by the exit, to be recovered next time.
+      await drain(ctx.running);
       await server.close();
       await options.memory.close();
     },
   };
+}
+
+/** `handlers` with each call's promise kept in `running` until it settles. */
+function tracked<T extends object>(handlers: T, running: Set<Promise<unknown>>): T {
+  const out = {} as Record<string, unknown>;
+  for (const [name, value] of Object.entries(handlers)) {
+    out[name] =
+      typeof value === "function"
+        ? (...args: unknown[]) => {
+            const call = Promise.resolve((value as (...a: unknown[]) => unknown).apply(handlers, args));
+            const settled: Promise<unknown> = call.then(() => undefined, () => undefined).finally(() => running.delete(settled));
+            running.add(settled);
+            return call;
+          }
+        : value;
+  }
+  return out as T;
+}
+
+/**
+ * Waits until nothing runs: a request parsed just before the client hung up may reach its
+ * handler a few ticks later, so `running` must stay empty across a short pause, and the reply
+ * of the last one is written (a tick after its handler settles) before this returns.
+ */
+async function drain(running: Set<Promise<unknown>>): Promise<void> {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+  for (let quiet = 0; quiet < 2; ) {
+    await pause();
+    if (running.size === 0) quiet++;
+    else {
+      quiet = 0;
+      await Promise.all([...running]);
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { findGitLocks, gitRunningIn } from "../recovery/git-locks.js";
 import { describeOperation, operationFix, operationsInProgress } from "../recovery/git-state.js";
 import { journalOwnerDead, readJournal } from "../recovery/journal.js";
 import { lockMemoryFolder, memoryLockPath, type RecoveryOptions } from "../recovery/recover.js";
-import { leftoverTemps, reverieTempDir, UNOWNED_TEMP_GRACE_MS, type LeftTemp } from "../recovery/temp-files.js";
+import { leftoverSpoolTemps, leftoverTemps, reverieTempDir, sessionSpoolDir, UNOWNED_TEMP_GRACE_MS, type LeftTemp } from "../recovery/temp-files.js";
 import { decodeUtf8, parseNote } from "../note/parse.js";
 import type { MemoryFrontmatter } from "../note/types.js";
 import { namespacePath, type Scope } from "./scopes.js";
@@ -153,19 +153,20 @@ async function stagedPaths(repo: GitRepo): Promise<string[]> {
 }
 
 /**
- * Temp files nobody will finish: leftovers in `.reverie/tmp/` (dead owner), and `*.tmp`
- * anywhere else in the folder (an older reverie made them beside their targets) older than
- * UNOWNED_TEMP_GRACE_MS.
+ * Temp files nobody will finish: leftovers in `.reverie/tmp/` and import spools in
+ * `.reverie/sessions/` (dead owner), and `*.tmp` anywhere else in the folder (an older reverie
+ * made them beside their targets) older than UNOWNED_TEMP_GRACE_MS.
  */
 export async function findTemps(dir: string): Promise<LeftTemp[]> {
   const tempDir = reverieTempDir(dir);
-  const found = await leftoverTemps(tempDir);
+  const spoolDir = sessionSpoolDir(dir);
+  const found = [...(await leftoverTemps(tempDir)), ...(await leftoverSpoolTemps(dir))];
   const now = Date.now();
   const visit = async (at: string): Promise<void> => {
     for (const entry of await readdir(at, { withFileTypes: true }).catch(() => [])) {
       const path = join(at, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name !== ".git" && path !== tempDir) await visit(path);
+        if (entry.name !== ".git" && path !== tempDir && path !== spoolDir) await visit(path);
       } else if (entry.name.endsWith(".tmp")) {
         const info = await stat(path).catch(() => null);
         if (info && now - info.mtimeMs > UNOWNED_TEMP_GRACE_MS) found.push({ path, size: info.size });

@@ -8,7 +8,7 @@ import { acquireLock, lockOwnerDead, type LockHandle } from "../lock.js";
 import { findGitLocks, gitRunningIn, removeStaleGitLocks } from "./git-locks.js";
 import { operationsInProgress } from "./git-state.js";
 import { journalOwnerDead, readJournal, type PendingEntry } from "./journal.js";
-import { leftoverTemps, reverieTempDir, sweepTemps } from "./temp-files.js";
+import { leftoverSpoolTemps, leftoverTemps, reverieTempDir, sessionSpoolDir, sweepTemps } from "./temp-files.js";
 
 /** Receives the one-line notices of what recovery repaired (the CLI prints them on stderr). */
 export type Notice = (line: string) => void;
@@ -57,10 +57,11 @@ export async function lockMemoryFolder(dir: string, repo: () => Promise<GitRepo>
 async function repairLocked(dir: string, repo: () => Promise<GitRepo>, options: RecoveryOptions): Promise<void> {
   const notice = options.onNotice ?? stderrNotice;
   await removeStaleGitLocks(dir, await (await repo()).gitDir(), { onNotice: notice });
-  const swept = await sweepTemps(reverieTempDir(dir));
-  if (swept.length > 0) {
-    const bytes = swept.reduce((sum, t) => sum + t.size, 0);
-    notice(`reverie: removed ${swept.length} temp file(s) (${formatBytes(bytes)}) in ${reverieTempDir(dir)} left by processes that are no longer running.`);
+  const swept = await sweepTemps(dir);
+  for (const [where, temps] of [[reverieTempDir(dir), swept.filter((t) => t.path.startsWith(reverieTempDir(dir)))], [sessionSpoolDir(dir), swept.filter((t) => !t.path.startsWith(reverieTempDir(dir)))]] as const) {
+    if (temps.length === 0) continue;
+    const bytes = temps.reduce((sum, t) => sum + t.size, 0);
+    notice(`reverie: removed ${temps.length} temp file(s) (${formatBytes(bytes)}) in ${where} left by processes that are no longer running.`);
   }
   const handlers: Record<string, JournalHandler> = { files: finishFiles, sync: finishSync, ...options.handlers };
   for (const pending of await readJournal(dir)) {
@@ -81,7 +82,7 @@ function formatBytes(bytes: number): string {
 export async function needsRecovery(dir: string): Promise<boolean> {
   if (await lockOwnerDead(memoryLockPath(dir))) return true;
   if ((await readJournal(dir)).some((p) => journalOwnerDead(p.entry))) return true;
-  if ((await leftoverTemps(reverieTempDir(dir))).length > 0) return true;
+  if ((await leftoverTemps(reverieTempDir(dir))).length > 0 || (await leftoverSpoolTemps(dir)).length > 0) return true;
   const gitDir = await plainGitDir(dir);
   return gitDir !== null && (await findGitLocks(gitDir)).length > 0;
 }
@@ -180,16 +181,21 @@ const finishSync: JournalHandler = async (pending, { dir, notice, repo }) => {
   }
   await removeStaleGitLocks(dir, gitDir, { onNotice: notice, waitMs: 0 });
   const undone: string[] = [];
+  let torn = false;
   for (const op of await operationsInProgress(gitDir)) {
     const abort = await git.run([op.command, "--abort"], { okCodes: [1, 128] });
     // A rebase killed as it began may have left its state too torn to abort: drop it.
-    if (abort.code !== 0) await rm(join(gitDir, op.file), { recursive: true, force: true });
+    if (abort.code !== 0) {
+      await rm(join(gitDir, op.file), { recursive: true, force: true });
+      torn = true;
+    }
     undone.push(op.command);
   }
   const onBranch = (await git.run(["symbolic-ref", "-q", "HEAD"], { okCodes: [1] })).stdout.trim() === `refs/heads/${intent.branch}`;
   const branchAt = (await git.run(["rev-parse", "--verify", "-q", `refs/heads/${intent.branch}`], { okCodes: [1] })).stdout.trim();
-  // Back on the branch, work tree and index equal to its commit (a torn rebase may have left neither).
-  if (!onBranch || undone.length > 0) await git.run(["checkout", "-q", "-f", intent.branch]);
+  // Back on the branch, work tree and index equal to its commit, when the abort could not do it
+  // (a torn rebase leaves neither). A clean abort already did, and keeps edits made since.
+  if (!onBranch || torn) await git.run(["checkout", "-q", "-f", intent.branch]);
   const at = branchAt.slice(0, 7);
   if (undone.length > 0 || !onBranch) {
     const what = undone.length > 0 ? `the ${undone[0]} of ${intent.branch} onto ${intent.upstreamName}` : `the detached HEAD`;

@@ -23,6 +23,22 @@ export function tempFileName(tempDir: string, kind: string): string {
 const HOST = hostname().replace(/[^A-Za-z0-9-]/g, "-") || "host";
 const OWNED = /^[A-Za-z0-9_-]+\.([A-Za-z0-9-]+)\.(\d+)\.[0-9a-f]+\.tmp$/;
 
+/**
+ * `<host>.<pid>`: put into a temp file's name made outside `.reverie/tmp/` (an import's spool in
+ * `.reverie/sessions/`, renamed into place there), so a sweep can tell whose it is.
+ */
+export function tempOwnerTag(): string {
+  return `${HOST}.${process.pid}`;
+}
+
+/** An import spool's temp in `.reverie/sessions/`: `….<host>.<pid>.<hex>-<n>[.events].tmp`. */
+const SPOOL = /\.([A-Za-z0-9-]+)\.(\d+)\.[0-9a-f]+-[0-9a-z]+(?:\.events)?\.tmp$/;
+
+/** Where an import spools sessions before renaming them into place. */
+export function sessionSpoolDir(memoryDir: string): string {
+  return join(memoryDir, ".reverie", "sessions");
+}
+
 /** A temp file without an owner in its name (written by an older reverie) is swept once it is this old. */
 export const UNOWNED_TEMP_GRACE_MS = 10_000;
 /** A temp older than this is swept even if its pid is alive: pids are reused, and no reverie step runs a day. */
@@ -49,23 +65,39 @@ function pidAlive(pid: number): boolean {
  * a 100 MB session for minutes) and of other hosts (a folder shared over a network) are kept.
  */
 export async function leftoverTemps(tempDir: string, now = Date.now()): Promise<LeftTemp[]> {
-  const names = await readdir(tempDir).catch(() => [] as string[]);
+  return findLeftovers(tempDir, now, (name) => OWNED.exec(name) ?? [], UNOWNED_TEMP_GRACE_MS);
+}
+
+/**
+ * The import spool temps of dead processes in `.reverie/sessions/` (a killed import leaves
+ * tens of MB each). Only `*.tmp` names are looked at; one without an owner (an older reverie's)
+ * is swept once it is a day old, since an import may run for minutes.
+ */
+export async function leftoverSpoolTemps(memoryDir: string, now = Date.now()): Promise<LeftTemp[]> {
+  return findLeftovers(sessionSpoolDir(memoryDir), now, (name) => (name.endsWith(".tmp") ? SPOOL.exec(name) ?? [] : null), OWNED_TEMP_MAX_MS);
+}
+
+/** `owner` gives a name's [_, host, pid] match, `[]` for a temp without an owner, or `null` for no temp at all. */
+async function findLeftovers(dir: string, now: number, owner: (name: string) => readonly string[] | null, unownedMs: number): Promise<LeftTemp[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
   const out: LeftTemp[] = [];
   for (const name of names) {
-    const path = join(tempDir, name);
+    const match = owner(name);
+    if (match === null) continue;
+    const path = join(dir, name);
     const info = await stat(path).catch(() => null);
     if (!info) continue;
-    const owner = OWNED.exec(name);
     const age = now - info.mtimeMs;
-    const stale = owner ? (owner[1] === HOST && !pidAlive(Number(owner[2]))) || age > OWNED_TEMP_MAX_MS : age > UNOWNED_TEMP_GRACE_MS;
+    const owned = match.length >= 3;
+    const stale = owned ? (match[1] === HOST && !pidAlive(Number(match[2]))) || age > OWNED_TEMP_MAX_MS : age > unownedMs;
     if (stale) out.push({ path, size: info.isFile() ? info.size : 0 });
   }
   return out;
 }
 
-/** Removes every leftover temp of `tempDir`; returns what was removed. */
-export async function sweepTemps(tempDir: string): Promise<LeftTemp[]> {
-  const left = await leftoverTemps(tempDir);
+/** Removes every leftover temp of the memory at `memoryDir` (`.reverie/tmp/` and import spools); returns what was removed. */
+export async function sweepTemps(memoryDir: string): Promise<LeftTemp[]> {
+  const left = [...(await leftoverTemps(reverieTempDir(memoryDir))), ...(await leftoverSpoolTemps(memoryDir))];
   for (const temp of left) await rm(temp.path, { recursive: true, force: true });
   return left;
 }

@@ -22,7 +22,7 @@ describe("learn: layout", () => {
       ], cwd),
     ];
     const out = await offlineConsolidator().consolidate({ memories: [], sessions, now, instructions: "only learn" });
-    const layout = out.operations.filter((op) => op.path.startsWith("layout/"));
+    const layout = out.operations.filter((op) => ("path" in op ? op.path : "").startsWith("layout/"));
     expect(layout).toMatchObject([
       {
         kind: "learn",
@@ -54,6 +54,6 @@ describe("learn: layout", () => {
     ];
     const memories = [note("layout/y.md", { id: "mem_y" }, "y.ts lives in `src/d/y.ts`, not `src/c/y.ts`.\n")];
     const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only learn" });
-    expect(out.operations.filter((op) => op.path.startsWith("layout/"))).toEqual([]);
+    expect(out.operations.filter((op) => ("path" in op ? op.path : "").startsWith("layout/"))).toEqual([]);
   });
 });

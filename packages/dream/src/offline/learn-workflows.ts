@@ -101,7 +101,8 @@ function collect(group: readonly SessionSignals[]): { commands: Map<string, Comm
     for (const call of s.calls) {
       const line = shellCommandOf(call.use.name, call.use.input);
       if (line === undefined || call.result === undefined) continue;
-      const steps = shellSteps(line);
+      // A step that needs a credential (redacted before the dream) cannot be replayed from memory.
+      const steps = shellSteps(line).filter((st) => !st.text.includes("<redacted:"));
       for (const step of steps) {
         let stats = commands.get(step.family);
         if (!stats) {

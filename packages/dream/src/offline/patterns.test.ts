@@ -172,7 +172,7 @@ describe("pattern", () => {
         now,
         instructions: "only patterns",
       });
-      expect(out.operations.map((op) => [op.path, (op as { title: string }).title])).toEqual([["playbooks/modulenotfounderror-no-module-named.md", "Recover from: ModuleNotFoundError: No module named 'pandas'"]]);
+      expect(out.operations.map((op) => ["path" in op ? op.path : "", (op as { title: string }).title])).toEqual([["playbooks/modulenotfounderror-no-module-named.md", "Recover from: ModuleNotFoundError: No module named 'pandas'"]]);
       expect((out.operations[0] as { body: string }).body).toContain("Run `source venv/bin/activate` first, then retry.");
     });
 
@@ -184,7 +184,7 @@ describe("pattern", () => {
         { tool: "Edit", run: "src/app.ts", ok: "edited" },
       ]);
       const out = await offlineConsolidator().consolidate({ memories, sessions: [...composed, named], now, instructions: "only patterns" });
-      expect(out.operations.map((op) => op.path)).toEqual(["playbooks/file-has-not-been-read-yet.md", "playbooks/modulenotfounderror-no-module-named.md"]);
+      expect(out.operations.map((op) => ("path" in op ? op.path : ""))).toEqual(["playbooks/file-has-not-been-read-yet.md", "playbooks/modulenotfounderror-no-module-named.md"]);
       expect((out.operations[0] as { body: string }).body).toContain("Read `src/app.ts` again (it changed since it was last read), then retry.");
       const once = await offlineConsolidator().consolidate({ memories, sessions: [composed[0]!], now, instructions: "only patterns" });
       expect(once.operations).toEqual([]);

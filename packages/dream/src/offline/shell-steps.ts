@@ -142,7 +142,8 @@ function stepWords(line: string): string[][] {
   const { text, truncated } = untruncated(line);
   let entries: ParseEntry[];
   try {
-    entries = parse(text.replace(/\\\n/g, " "), (key) => `$${key}`);
+    // A redacted secret (`<redacted:database-url>`) is a word, not a redirection.
+    entries = parse(text.replace(/\\\n/g, " ").replace(REDACTED, (_, kind: string) => `${REDACTED_WORD}${kind}`), (key) => `$${key}`);
   } catch {
     return [];
   }
@@ -185,11 +186,14 @@ function stepWords(line: string): string[][] {
     }
     // `2>&1` arrives as "2", `>&`, "1": a file descriptor before a redirection is not an argument.
     if (/^[0-9]$/.test(word) && REDIRECTIONS.has(operatorOf(entries[i + 1]) ?? "")) return;
-    words.push(word);
+    words.push(word.includes(REDACTED_WORD) ? word.replace(new RegExp(`${REDACTED_WORD}([a-z0-9-]+)`, "g"), "<redacted:$1>") : word);
   });
   if (!truncated) flush();
   return steps;
 }
+
+const REDACTED = /<redacted:([a-z0-9-]+)>/g;
+const REDACTED_WORD = "__reverie_redacted__";
 
 /**
  * Terminal exports cut long commands with "…" (`git commit -m "feat: Add th…`): keep only the

@@ -202,7 +202,7 @@ describe("stale", () => {
       ]),
     ];
     const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only stale" });
-    expect(out.operations.map((op) => [op.path, op.kind === "stale" ? op.body : undefined])).toEqual([
+    expect(out.operations.map((op) => ["path" in op ? op.path : "", op.kind === "stale" ? op.body : undefined])).toEqual([
       ["data/events.md", "Product analytics read the events table `events_v3`.\n"],
       ["infra/region.md", "Production runs in us-east-2; deploys go through the prod pipeline.\n"],
     ]);
@@ -214,7 +214,7 @@ describe("stale", () => {
     const edit = edited.events.find((e) => e.type === "tool_use")!;
     if (edit.type === "tool_use") edit.input = { file_path: "/repo/trailers/trailers.go", old_string: "var pattern = regexp.MustCompile(`[0-9a-f]{8}`)", new_string: "var pattern = regexp.MustCompile(`[0-9a-f]{12}`)" };
     const out = await offlineConsolidator().consolidate({ memories, sessions: [edited], now, instructions: "only stale" });
-    expect(out.operations.map((op) => [op.path, op.kind === "stale" ? op.body : undefined])).toEqual([["code/checkpoint-id.md", "Checkpoint ids in trailers.go match `[0-9a-f]{12}`.\n"]]);
+    expect(out.operations.map((op) => ["path" in op ? op.path : "", op.kind === "stale" ? op.body : undefined])).toEqual([["code/checkpoint-id.md", "Checkpoint ids in trailers.go match `[0-9a-f]{12}`.\n"]]);
   });
 });
 

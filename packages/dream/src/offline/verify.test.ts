@@ -68,7 +68,7 @@ describe("verify", () => {
     it("counts a session older than the memory: a person importing their history gets stamps", async () => {
       const sessions = [session("ses_old", "2026-01-05T00:00:00Z", [{ run: "go test ./src/trailers/...", ok: "ok" }])];
       const out = await offlineConsolidator().consolidate({ memories: trailer, sessions, now: "2026-03-02T00:00:00Z", instructions: "only verify" });
-      expect(out.operations.map((op) => [op.kind, op.path, op.evidence.map((e) => e.session)])).toEqual([["verify", "git/trailer.md", ["ses_old"]]]);
+      expect(out.operations.map((op) => [op.kind, "path" in op ? op.path : "", op.evidence.map((e) => e.session)])).toEqual([["verify", "git/trailer.md", ["ses_old"]]]);
     });
 
     it("never counts a search that only mentions the path", async () => {

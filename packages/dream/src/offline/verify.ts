@@ -147,7 +147,7 @@ export function findVerifications(
   }
   const hits = new Map<string, Map<string, { claim: Claim; call: ToolCall }>>();
   /** Per memory, the last call (dream order) that told against one of its claims. */
-  const against = new Map<string, { rank: number; turn: number }>();
+  const against = new Map<string, { rank: number; turn: number; failed: boolean }>();
   for (const s of signals) {
     for (const call of s.calls) {
       if (call.command === "") continue;
@@ -155,7 +155,7 @@ export function findVerifications(
         const command = call.command.toLowerCase().replace(/\s+/g, " ");
         const text = `${command} ${JSON.stringify(call.use.input ?? "").toLowerCase()}`;
         for (const key of lookupKeys(text)) {
-          for (const claim of index.get(key) ?? []) if (contradicts(claim, call, command)) against.set(claim.view.path, { rank: s.rank, turn: call.use.turn });
+          for (const claim of index.get(key) ?? []) if (contradicts(claim, call, command)) against.set(claim.view.path, { rank: s.rank, turn: call.use.turn, failed: !call.ok });
         }
       }
       if (!call.ok) continue;
@@ -176,6 +176,9 @@ export function findVerifications(
             hits.set(view.path, bySession);
           }
           bySession.set(s.id, { claim, call });
+          // A failure the same session got past (the run succeeding after a fix) tells against nothing.
+          const told = against.get(view.path);
+          if (told?.failed && told.rank === s.rank && told.turn < call.use.turn) against.delete(view.path);
         }
       }
     }

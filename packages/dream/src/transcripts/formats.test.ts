@@ -262,6 +262,26 @@ describe("gemini-cli (inline fixture)", () => {
   });
 });
 
+describe("gemini-cli shell exit codes", () => {
+  it("counts a shell command Gemini marks success as failed when its output says Exit Code: 1, not Exit Code: 0", async () => {
+    const shell = (id: string, code: string) => ({
+      id,
+      name: "run_shell_command",
+      args: { command: "go test ./..." },
+      status: "success",
+      timestamp: "2026-01-15T20:51:51.000Z",
+      result: [{ functionResponse: { id, name: "run_shell_command", response: { output: `Command: go test ./...\nOutput: FAIL\nError: (none)\nExit Code: ${code}\nSignal: 0` } } }],
+    });
+    const session = {
+      sessionId: "cccc",
+      startTime: "2026-01-15T20:51:48.582Z",
+      messages: [{ id: "1", timestamp: "2026-01-15T20:51:50.000Z", type: "gemini", content: "", toolCalls: [shell("a", "1"), shell("b", "0")] }],
+    };
+    const loaded = await loadTranscript(await fixture("session-exit.json", JSON.stringify(session)));
+    expect(loaded.session.events.filter((e) => e.type === "tool_result").map((e) => e.type === "tool_result" && e.is_error)).toEqual([true, false]);
+  });
+});
+
 describe("claude-code-text (inline fixture)", () => {
   it("reads prompts, assistant text, tool calls and results from the terminal export", async () => {
     const text = [

@@ -6,7 +6,8 @@ import type { ReaderContext, TranscriptParser } from "./context.js";
  * Gemini CLI session JSON (`~/.gemini/tmp/<projectHash>/chats/session-*.json`): one object
  * `{sessionId, startTime, lastUpdated, messages: [{type: user|gemini|info|warning|error, …}]}`.
  * A `gemini` message's `toolCalls` become tool_use + tool_result pairs (error when
- * `status: "error"` or the function response has an `error`); `info`/`warning`/`error`
+ * `status: "error"`, the function response has an `error`, or a shell command's output reports
+ * a non-zero `Exit Code:` — Gemini marks those `success`); `info`/`warning`/`error`
  * messages are system messages marked `meta`; thoughts are dropped.
  */
 export const geminiCliParser: TranscriptParser = {
@@ -52,7 +53,7 @@ async function geminiMessage(entry: unknown, line: number, ctx: ReaderContext): 
         await ctx.emit({
           type: "tool_result",
           tool_use_id: id,
-          is_error: call.status === "error" || result.error,
+          is_error: call.status === "error" || result.error || failedShell(result.text),
           text: result.text,
           ...(callAt !== undefined && { at: callAt }),
         });
@@ -89,4 +90,10 @@ function functionResponse(result: unknown): { text: string; error: boolean } {
     else if (response.output !== undefined) parts.push(JSON.stringify(response.output));
   }
   return { text: parts.join("\n"), error };
+}
+
+/** A shell command's output reporting a non-zero exit (`Exit Code: 1`); `(none)` and 0 are not failures. */
+function failedShell(text: string): boolean {
+  const code = /^Exit Code: (\d+)\s*$/m.exec(text)?.[1];
+  return code !== undefined && code !== "0";
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
-import { isReverieError, ReverieError } from "@reverie/core";
+import { isReverieError, ReverieError, tempOwnerTag } from "@reverie/core";
 import type { BadLine } from "./context.js";
 import { canceled } from "./line-reader.js";
 import { readSessionHeader, serializeSessionLine, sessionsDir } from "./normalized.js";
@@ -106,8 +106,11 @@ export async function importTranscripts(options: ImportOptions): Promise<ImportR
   return result;
 }
 
-/** Temp-file names: random per process (other importers may share the folder), then a counter. */
-const batch = `${randomBytes(4).toString("hex")}-`;
+/**
+ * Temp-file names: this process's `<host>.<pid>` (so the next command sweeps a killed import's
+ * spools, tens of MB each), random per process (other importers may share the folder), then a counter.
+ */
+const batch = `${tempOwnerTag()}.${randomBytes(4).toString("hex")}-`;
 let spools = 0;
 
 /** Files read and spooled at once: their disk waits (open, read, fsync, rename) overlap each other's parsing. */

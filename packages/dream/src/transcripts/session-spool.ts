@@ -86,7 +86,7 @@ export class SessionSpool {
     this.used = 0;
     if (this.spill === undefined && this.held > SPILL_BYTES) {
       const header = this.earlyHeader;
-      const path = header === undefined ? join(this.dir, `.import-${this.suffix}.events.tmp`) : this.finalTemp(header);
+      const path = header === undefined ? join(this.dir, `.import.${this.suffix}.events.tmp`) : this.finalTemp(header);
       this.temps.push(path);
       const handle = await open(path, "wx");
       this.spill = { handle, path, ...(header !== undefined && { header: Buffer.from(`${serializeSessionLine(header)}\n`) }) };
