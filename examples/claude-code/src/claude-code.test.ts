@@ -55,7 +55,7 @@ describe("Claude Code", () => {
   });
 
   it("registers the MCP server: the claude mcp add line and a project's .mcp.json", async () => {
-    expect(claudeMcpAddCommand(memoryDir)).toBe(`claude mcp add --scope user reverie -- npx reverie mcp --dir ${memoryDir}`);
+    expect(claudeMcpAddCommand(memoryDir)).toBe(`claude mcp add --scope user reverie -- reverie mcp --dir ${memoryDir}`);
     const project = join(base, "project");
     await mkdir(project);
     await writeFile(join(project, ".mcp.json"), JSON.stringify({ mcpServers: { other: { command: "other-server", args: [] } } }));
@@ -63,7 +63,7 @@ describe("Claude Code", () => {
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual({
       mcpServers: {
         other: { command: "other-server", args: [] },
-        reverie: { command: "npx", args: ["reverie", "mcp", "--dir", memoryDir] },
+        reverie: { command: "reverie", args: ["mcp", "--dir", memoryDir] },
       },
     });
   });

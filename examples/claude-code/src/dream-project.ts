@@ -32,7 +32,7 @@ const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.arg
 if (isMain) {
   const { values } = parseArgs({ options: { memory: { type: "string", default: "./memory" }, project: { type: "string" } } });
   dreamOverProject({ memoryDir: values.memory!, ...(values.project ? { project: values.project } : {}) }).then(
-    (run) => console.log(`dream ${run.id}: ${run.status}; review with: npx reverie dream show ${run.id} --dir ${values.memory}`),
+    (run) => console.log(`dream ${run.id}: ${run.status}; review with: reverie dream show ${run.id} --dir ${values.memory}`),
     (error: Error) => {
       console.error(error.message);
       process.exitCode = 1;

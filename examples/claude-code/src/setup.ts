@@ -17,12 +17,12 @@ export interface McpServerEntry {
 
 /** The server entry that starts `reverie mcp` on `memoryDir`. */
 export function reverieServerEntry(memoryDir: string): McpServerEntry {
-  return { command: "npx", args: ["reverie", "mcp", "--dir", resolve(memoryDir)] };
+  return { command: "reverie", args: ["mcp", "--dir", resolve(memoryDir)] };
 }
 
 /** The one line that registers the server with Claude Code. */
 export function claudeMcpAddCommand(memoryDir: string, scope: "local" | "project" | "user" = "user"): string {
-  return `claude mcp add --scope ${scope} reverie -- npx reverie mcp --dir ${resolve(memoryDir)}`;
+  return `claude mcp add --scope ${scope} reverie -- reverie mcp --dir ${resolve(memoryDir)}`;
 }
 
 /**

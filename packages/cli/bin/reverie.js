@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-import { main } from "../dist/main.js";
+const argv = process.argv.slice(2);
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+if (argv[0] === "claude-code" && argv[1] === "hook") {
+  // Claude Code waits on this hook: it starts without loading the CLI (see claude-code-hook.ts).
+  const { hookMain } = await import("../dist/claude-code-hook.js");
+  process.exitCode = await hookMain(argv.slice(2), { env: process.env, stdin: process.stdin, stderr: process.stderr });
+} else {
+  const { main } = await import("../dist/main.js");
+  process.exitCode = await main(argv);
+}

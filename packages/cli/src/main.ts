@@ -171,6 +171,36 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--session <id>", "record this session id on every write")
     .action(lazy(() => import("./commands/mcp.js")));
 
+  const claudeCode = program.command("claude-code").description("wire a memory into Claude Code: transcripts imported as sessions end, the MCP server, dreams");
+  const claudeCodeTargets = (command: Command) =>
+    command
+      .option("--project <dir>", "the project whose .claude/settings.json and .mcp.json to change (default: the current folder)")
+      .option("--user", "change the user's ~/.claude/settings.json and ~/.claude.json instead, for every project");
+  claudeCodeTargets(
+    claudeCode
+      .command("install")
+      .description("add hooks (SessionEnd, PreCompact) that import each session into the memory, and the MCP server; merged with what is there, idempotent")
+      .option("--memory <dir>", "the memory folder (default: --dir)")
+      .option("--dream-after <n>", "start a dream in the background after this many new sessions"),
+  ).action(lazy(async () => ({ run: (await import("./commands/claude-code.js")).runInstall as Handler })));
+  claudeCodeTargets(claudeCode.command("uninstall").description("remove exactly what install added: the files' original bytes when untouched since")).action(
+    lazy(async () => ({ run: (await import("./commands/claude-code.js")).runUninstall as Handler })),
+  );
+  claudeCode
+    .command("hook")
+    .description("what the hooks run: reads Claude Code's hook JSON on stdin, imports the transcript; always exits 0 at once, logs to <memory>/.reverie/claude-code/hook.log")
+    .option("--memory <dir>", "the memory folder (default: --dir)")
+    .option("--dream-after <n>", "start a dream after this many new sessions")
+    .option("--worker <job>", "(internal) the detached worker's job file")
+    .action(async (_opts: unknown, command: Command) => {
+      // Usually the bin runs the hook without loading this CLI; this is `reverie --dir … claude-code hook`.
+      const { hookMain } = await import("./claude-code-hook.js");
+      const o = command.optsWithGlobals<{ dir?: string; memory?: string; dreamAfter?: string; worker?: string }>();
+      const memory = o.memory ?? o.dir;
+      const argv = [...(memory ? ["--memory", memory] : []), ...(o.dreamAfter ? ["--dream-after", o.dreamAfter] : []), ...(o.worker ? ["--worker", o.worker] : [])];
+      exitCode = await hookMain(argv, { env, stdin, stderr });
+    });
+
   const dreamCommand = program.command("dream").description("consolidate the memory into a reviewable branch dream/<id>, and review it");
   dreamCommand
     .command("run", { isDefault: true })

@@ -34,6 +34,20 @@ describe("initMemory", () => {
     expect(git(dir, "branch", "--show-current").trim()).toBe("main");
   });
 
+  it("writes an installed template's top-level gitignore as .gitignore (npm leaves .gitignore out of packages)", async () => {
+    const base = await tempDir();
+    const template = join(base, "template");
+    await mkdir(join(template, ".reverie"), { recursive: true });
+    await mkdir(join(template, "sub"));
+    await writeFile(join(template, ".reverie/config.yaml"), "version: 1\n");
+    await writeFile(join(template, "gitignore"), ".reverie/cache/\n");
+    await writeFile(join(template, "sub/gitignore"), "kept as named\n");
+    const made = join(base, "memory");
+    await initMemory(made, { template });
+    expect(git(made, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/config.yaml", "sub/gitignore"]);
+    expect(await readFile(join(made, ".gitignore"), "utf8")).toBe(".reverie/cache/\n");
+  });
+
   it("refuses a folder that already is a memory", async () => {
     await expect(initMemory(dir)).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
   });

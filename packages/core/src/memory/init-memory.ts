@@ -32,7 +32,8 @@ async function templateFiles(root: string, rel = ""): Promise<string[]> {
 
 /**
  * Makes `dir` a memory folder: creates it if needed, copies the template (never overwriting a
- * file already there), makes it a git repository of its own, and commits the template.
+ * file already there; a template's top-level `gitignore` becomes `.gitignore`, because npm leaves
+ * every `.gitignore` out of an installed package), makes it a git repository of its own, and commits the template.
  * @throws ReverieError `ALREADY_EXISTS` when `dir` already is a memory.
  * @example const memory = await initMemory("./memory");
  */
@@ -51,11 +52,12 @@ export async function initMemory(dir: string, options: InitMemoryOptions = {}): 
 
   const template = options.template ?? (await defaultTemplate());
   const added: string[] = [];
-  for (const rel of await templateFiles(template)) {
+  for (const source of await templateFiles(template)) {
+    const rel = source === "gitignore" ? ".gitignore" : source;
     const target = join(root, rel);
     if (await stat(target).catch(() => null)) continue;
     await mkdir(dirname(target), { recursive: true });
-    await copyFile(join(template, rel), target);
+    await copyFile(join(template, source), target);
     added.push(rel);
   }
   const repo = await openRepo(root);
