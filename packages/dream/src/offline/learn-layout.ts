@@ -4,7 +4,7 @@ import { screenText } from "./injection.js";
 import type { MemoryView } from "./memory-view.js";
 import { freePath, oneLine, slugify } from "./memory-paths.js";
 import { shellCommandOf } from "./shell-steps.js";
-import type { SessionSignals, ToolCall } from "./signals.js";
+import { projectOf, targetOf, type SessionSignals, type ToolCall } from "./signals.js";
 
 /**
  * Where things are, learned from a wrong guess: an agent reads `cmd/cli/chunking/chunking.go`,
@@ -22,14 +22,9 @@ const FILE_TOOLS = /^(?:read|view|edit|multiedit|write|update|grep|glob|search|l
 /** The path a file tool acted on. */
 function pathOf(call: ToolCall): string | undefined {
   if (!FILE_TOOLS.test(call.use.name) || shellCommandOf(call.use.name, call.use.input) !== undefined) return undefined;
-  const input = call.use.input;
-  if (typeof input !== "object" || input === null) return undefined;
-  const record = input as Record<string, unknown>;
-  for (const key of ["file_path", "path", "notebook_path", "absolute_path", "args", "command"]) {
-    const v = record[key];
-    if (typeof v === "string" && /[\\/.]/.test(v) && !/[*?{]/.test(v) && !/\s/.test(v.trim())) return v.trim();
-  }
-  return undefined;
+  const target = targetOf(call);
+  // A glob or a search pattern is not a path; a path has a folder or an extension.
+  return target !== undefined && /[\\/.]/.test(target) && !/[*?{\s]/.test(target) ? target : undefined;
 }
 
 const base = (p: string) => p.replace(/[\\/]+$/, "").split(/[\\/]/).pop() ?? p;
@@ -57,12 +52,6 @@ interface Correction {
   rank: number;
   error: ToolCall;
   success: ToolCall;
-}
-
-function projectOf(signals: SessionSignals): string {
-  const cwd = signals.cwd?.replace(/[\\/]+$/, "");
-  const name = cwd === undefined || cwd === "" ? "" : cwd.split(/[\\/]/).pop()!;
-  return name === "" || name === "~" ? "project" : name;
 }
 
 /**

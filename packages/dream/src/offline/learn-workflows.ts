@@ -4,7 +4,7 @@ import { screenText } from "./injection.js";
 import type { MemoryView } from "./memory-view.js";
 import { freePath, oneLine, slugify } from "./memory-paths.js";
 import { shellCommandOf, shellSteps } from "./shell-steps.js";
-import type { SessionSignals, ToolCall } from "./signals.js";
+import { projectOf, type SessionSignals, type ToolCall } from "./signals.js";
 
 /** Tuning of workflow learning. */
 export interface WorkflowOptions {
@@ -51,13 +51,6 @@ const PURPOSES: Array<[RegExp, string]> = [
 
 function purposeOf(family: string): string | undefined {
   return PURPOSES.find(([re]) => re.test(family.toLowerCase()))?.[1];
-}
-
-/** The project a session worked in: the last folder of its cwd (clones of one repository share it). */
-function projectOf(signals: SessionSignals): string {
-  const cwd = signals.cwd?.replace(/[\\/]+$/, "");
-  const name = cwd === undefined || cwd === "" ? "" : cwd.split(/[\\/]/).pop()!;
-  return name === "" || name === "~" ? "project" : name;
 }
 
 function bump(counts: Map<string, number>, key: string): void {

@@ -5,7 +5,7 @@ import { freePath, oneLine, slugify } from "./memory-paths.js";
 import type { MemoryView } from "./memory-view.js";
 import { commandSteps, shellCommandOf } from "./shell-steps.js";
 import { errorLine, normalizeSignature } from "./signature.js";
-import type { SessionSignals, ToolCall } from "./signals.js";
+import { targetOf, type SessionSignals, type ToolCall } from "./signals.js";
 import { tokenSet } from "./tokenize.js";
 
 /**
@@ -43,20 +43,17 @@ const LOOK_GIT = new Set("status log diff show branch remote rev-parse config ls
 /** Programs that take the working directory with them: a `cd` step is where, not what. */
 const WHERE = new Set(["cd", "pushd", "popd"]);
 
-/** A call's file target (Read/Edit path), or undefined. */
-function targetOf(call: ToolCall): string | undefined {
-  const input = call.use.input;
-  if (typeof input !== "object" || input === null) return undefined;
-  const record = input as Record<string, unknown>;
-  for (const key of ["file_path", "path", "notebook_path", "absolute_path", "args", "command"]) {
-    const v = record[key];
-    if (typeof v === "string" && v.trim() !== "") return v.trim();
-  }
-  return undefined;
-}
-
 const isShell = (call: ToolCall) => shellCommandOf(call.use.name, call.use.input) !== undefined;
-const stepsOf = (call: ToolCall) => commandSteps(shellCommandOf(call.use.name, call.use.input) ?? "").filter((w) => !WHERE.has(w[0]!));
+/** Each call's steps, parsed once: a failed call is compared with every call of its window. */
+const parsedSteps = new WeakMap<ToolCall, string[][]>();
+function stepsOf(call: ToolCall): string[][] {
+  let steps = parsedSteps.get(call);
+  if (steps === undefined) {
+    steps = commandSteps(shellCommandOf(call.use.name, call.use.input) ?? "").filter((w) => !WHERE.has(w[0]!));
+    parsedSteps.set(call, steps);
+  }
+  return steps;
+}
 const stepText = (words: readonly string[]) => words.join(" ");
 
 /** Whether a shell step only looks around. */

@@ -50,6 +50,28 @@ export function commandText(input: unknown): string {
   return parts.join(" ");
 }
 
+/** Input keys that name the file or folder a file tool acts on, in the order agents use them. */
+const TARGET_KEYS = ["file_path", "path", "notebook_path", "absolute_path", "args", "command"];
+
+/** The file or folder a tool call names as its target (a Read's path, an Edit's file), trimmed. */
+export function targetOf(call: ToolCall): string | undefined {
+  const input = call.use.input;
+  if (typeof input !== "object" || input === null) return undefined;
+  const record = input as Record<string, unknown>;
+  for (const key of TARGET_KEYS) {
+    const v = record[key];
+    if (typeof v === "string" && v.trim() !== "") return v.trim();
+  }
+  return undefined;
+}
+
+/** The project a session worked in: the last folder of its cwd (clones of one repository share it). */
+export function projectOf(signals: SessionSignals): string {
+  const cwd = signals.cwd?.replace(/[\\/]+$/, "");
+  const name = cwd === undefined || cwd === "" ? "" : cwd.split(/[\\/]/).pop()!;
+  return name === "" || name === "~" ? "project" : name;
+}
+
 function timeOf(at: string | undefined, fallback: number): number {
   const t = at === undefined ? Number.NaN : Date.parse(at);
   return Number.isNaN(t) ? fallback : t;

@@ -190,7 +190,7 @@ export function findVerifications(
     const last = against.get(path);
     if (last !== undefined) {
       for (const [id, hit] of bySession) {
-        const rank = signals.find((x) => x.id === id)!.rank;
+        const rank = turns.rank(id);
         if (rank < last.rank || (rank === last.rank && hit.call.use.turn <= last.turn)) bySession.delete(id);
       }
       if (bySession.size === 0) continue;
