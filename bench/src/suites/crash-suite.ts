@@ -1,3 +1,4 @@
+import { killAfter } from "@reverie/test-utils";
 import { spawn, spawnSync } from "node:child_process";
 import { cp, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,21 +29,9 @@ function git(dir: string, ...args: string[]): string {
 
 /** Starts the CLI in its own process group and kill -9s the group (git children too) or node alone after `delayMs`. */
 function spawnAndKill(args: string[], input: string, delayMs: number, group: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, REVERIE_DIR: "" } });
-    child.stdin.end(input);
-    const timer = setTimeout(() => {
-      try {
-        process.kill(group ? -child.pid! : child.pid!, "SIGKILL");
-      } catch {
-        // it had already finished
-      }
-    }, delayMs);
-    child.on("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, REVERIE_DIR: "" } });
+  child.stdin.end(input);
+  return killAfter(child, delayMs, group);
 }
 
 /** git and reverie lock, temp and journal files, and a rebase or merge left in progress. */

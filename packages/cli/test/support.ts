@@ -3,7 +3,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { tempDir } from "@reverie/test-utils";
+import { tempDir, killAfter } from "@reverie/test-utils";
 
 /** The built `reverie` binary, run as a user runs it. */
 export const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
@@ -56,21 +56,9 @@ export function random(seed: number): () => number {
  * group (git children die too) or node alone (its git children run on, orphaned).
  */
 export function spawnAndKill(args: string[], input: string, delayMs: number, group: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, REVERIE_DIR: "" } });
-    child.stdin.end(input);
-    const timer = setTimeout(() => {
-      try {
-        process.kill(group ? -child.pid! : child.pid!, "SIGKILL");
-      } catch {
-        // it had already finished
-      }
-    }, delayMs);
-    child.on("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, REVERIE_DIR: "" } });
+  child.stdin.end(input);
+  return killAfter(child, delayMs, group);
 }
 
 /** Lock, temp and journal files anywhere in the memory folder (git's own and reverie's), and a rebase or merge left in progress. */

@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, it } from "vitest";
 import { initMemory } from "@reverie/core";
-import { tempDir } from "@reverie/test-utils";
+import { tempDir, killAfter } from "@reverie/test-utils";
 
 /** The MCP server's own binary, as `reverie mcp` starts it. */
 const SERVER = fileURLToPath(new URL("../bin/reverie-mcp.js", import.meta.url));
@@ -46,17 +46,7 @@ function batchAndKill(dir: string, paths: string[], delayMs: number, group: bool
     });
     child.stdin.on("error", () => undefined);
     child.stdin.write(initialize + paths.map((path, i) => create(i + 1, path)).join(""));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(group ? -child.pid! : child.pid!, "SIGKILL");
-      } catch {
-        // it had already exited
-      }
-    }, delayMs);
-    child.on("exit", () => {
-      clearTimeout(timer);
-      resolve(acked);
-    });
+    void killAfter(child, delayMs, group).then(() => resolve(acked));
   });
 }
 

@@ -4,3 +4,4 @@ export { startFakeAnthropic, reply, fault, firstUserText, estimateTokens } from 
 export type { FakeAnthropic, FakeAnthropicOptions, FakeLogEntry, FakeReportedUsage, FakeRequest, FakeRequestKind, FakeResponder, FakeReply, FakeMessageReply, FakeContentBlock, FakeUsage } from "./fake-anthropic/index.js";
 export { fakeCredentials, fakeChars } from "./fake-credentials.js";
 export type { FakeCredential } from "./fake-credentials.js";
+export { killAfter } from "./kill.js";
