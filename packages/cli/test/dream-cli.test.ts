@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,31 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initMemory, listMarkdownFiles } from "@reverie/core";
 import type { DreamRecord } from "@reverie/dream";
 import { dreamExitCode } from "../src/commands/dream.js";
+import { reverieAsync } from "./support.js";
 import { reply, startFakeAnthropic, tempDir, type FakeAnthropic } from "@reverie/test-utils";
 
-const BIN = fileURLToPath(new URL("../bin/reverie.js", import.meta.url));
 const SAMPLE = fileURLToPath(new URL("../../../examples/quickstart/sample/", import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built binary asynchronously, so an in-process fake server can answer it. */
-function reverie(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, REVERIE_DIR: "", ANTHROPIC_API_KEY: "", ANTHROPIC_AUTH_TOKEN: "", ANTHROPIC_BASE_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The built binary, run asynchronously so the in-process fake server can answer it. */
+const reverie = reverieAsync;
 
 function git(dir: string, ...args: string[]): string {
   return spawnSync("git", args, { cwd: dir, encoding: "utf8" }).stdout;

@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeCredentials, startFakeAnthropic, reply, tempDir, type FakeAnthropic, type FakeCredential } from "@reverie/test-utils";
-import { BIN, initializedMemory } from "./support.js";
+import { initializedMemory, reverieAsync } from "./support.js";
 
 /*
  * Credentials in sessions never reach a memory: five Claude Code sessions carry twelve kinds of
@@ -14,26 +14,8 @@ import { BIN, initializedMemory } from "./support.js";
  * or any request the server received.
  */
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The binary run asynchronously, so the in-process fake server can answer it. */
-function reverie(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, REVERIE_DIR: "", REVERIE_AGENT: "", ANTHROPIC_API_KEY: "", ANTHROPIC_AUTH_TOKEN: "", ANTHROPIC_BASE_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The built binary, run asynchronously so the in-process fake server can answer it. */
+const reverie = reverieAsync;
 
 function git(dir: string, ...args: string[]): string {
   const result = spawnSync("git", args, { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });

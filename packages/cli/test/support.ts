@@ -30,6 +30,24 @@ export function reverie(args: string[], options: string | { input?: string; env?
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs the built binary asynchronously, so an in-process fake server can answer it; no
+ * Anthropic key, base URL, memory folder or agent leaks in from the environment.
+ */
+export function reverieAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, REVERIE_DIR: "", REVERIE_AGENT: "", ANTHROPIC_API_KEY: "", ANTHROPIC_AUTH_TOKEN: "", ANTHROPIC_BASE_URL: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** Runs git in `dir` and returns its stdout; a failing git command fails the test. */
 export function git(dir: string, ...args: string[]): string {
   const result = spawnSync("git", args, { cwd: dir, encoding: "utf8" });
