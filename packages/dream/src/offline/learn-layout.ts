@@ -4,7 +4,7 @@ import { screenText } from "./injection.js";
 import type { MemoryView } from "./memory-view.js";
 import { freePath, oneLine, slugify } from "./memory-paths.js";
 import { shellCommandOf } from "./shell-steps.js";
-import { projectOf, targetOf, type SessionSignals, type ToolCall } from "./signals.js";
+import { isEditTool, isReadTool, isSearchTool, projectOf, targetOf, type SessionSignals, type ToolCall } from "./signals.js";
 
 /**
  * Where things are, learned from a wrong guess: an agent reads `cmd/cli/chunking/chunking.go`,
@@ -16,12 +16,10 @@ import { projectOf, targetOf, type SessionSignals, type ToolCall } from "./signa
 
 /** Tool errors that say a path is not there. */
 const MISSING = /does not exist|no such file|not found|ENOENT|cannot find the (?:file|path)|path does not exist/i;
-/** Tools whose target is one file or folder. */
-const FILE_TOOLS = /^(?:read|view|edit|multiedit|write|update|grep|glob|search|ls|list|read_file|write_file|edit_file|replace|list_directory|notebookedit)$/i;
 
 /** The path a file tool acted on. */
 function pathOf(call: ToolCall): string | undefined {
-  if (!FILE_TOOLS.test(call.use.name) || shellCommandOf(call.use.name, call.use.input) !== undefined) return undefined;
+  if (!(isReadTool(call.use.name) || isEditTool(call.use.name) || isSearchTool(call.use.name)) || shellCommandOf(call.use.name, call.use.input) !== undefined) return undefined;
   const target = targetOf(call);
   // A glob or a search pattern is not a path; a path has a folder or an extension.
   return target !== undefined && /[\\/.]/.test(target) && !/[*?{\s]/.test(target) ? target : undefined;

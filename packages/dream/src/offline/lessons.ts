@@ -5,7 +5,7 @@ import { freePath, oneLine, slugify } from "./memory-paths.js";
 import type { MemoryView } from "./memory-view.js";
 import { commandSteps, shellCommandOf } from "./shell-steps.js";
 import { errorLine, normalizeSignature } from "./signature.js";
-import { targetOf, type SessionSignals, type ToolCall } from "./signals.js";
+import { isEditTool, isReadTool, targetOf, type SessionSignals, type ToolCall } from "./signals.js";
 import { tokenSet } from "./tokenize.js";
 
 /**
@@ -32,10 +32,6 @@ export interface PatternOptions {
   recoveryWindow?: number;
 }
 
-/** Tools that change a file's content: a failure fixed after one of them was fixed in the code. */
-const EDIT_TOOLS = /^(?:edit|multiedit|write|update|create|notebookedit|str_replace_based_edit_tool|apply_patch|replace|write_file|edit_file)$/i;
-/** Tools that only look: they change nothing, so they are never the fix. */
-const LOOK_TOOLS = /^(?:read|view|grep|glob|search|ls|list|webfetch|websearch|bashoutput|read_file|list_directory|glob_files|search_file_content|todowrite|taskupdate|task|explore)$/i;
 /** Shell programs that only look around (their running changes nothing). */
 const LOOK_PROGRAMS = new Set("ls ll la pwd cat less more head tail grep egrep rg ag find fd tree file stat du df echo printf which whereis type command wc sort uniq diff cmp jq yq basename dirname realpath readlink date env ps lsof id whoami uname sed awk".split(" "));
 /** Git sub-commands that only look. */
@@ -125,7 +121,7 @@ function fixOf(failed: ToolCall, between: readonly ToolCall[], retry: ToolCall):
   if (!isShell(failed)) {
     // An edit that failed, then the same file looked at again: the file had changed under the edit.
     const target = targetOf(failed)!;
-    const reread = between.find((c) => c.ok && (/^(?:read|view|read_file)$/i.test(c.use.name) ? targetOf(c) === target : isShell(c) && stepsOf(c).some((w) => looks(w) && w.includes(target))));
+    const reread = between.find((c) => c.ok && (isReadTool(c.use.name) ? targetOf(c) === target : isShell(c) && stepsOf(c).some((w) => looks(w) && w.includes(target))));
     // An error that itself says to read first ("Read it first before writing to it") names the fix.
     return reread ? { text: `read \`${oneLine(portable(target), 120)}\` again (it changed since it was last read), then retry`, signature: "read again", strength: /\bread\b/i.test(failed.result?.text ?? "") ? "named" : "separate", call: reread } : undefined;
   }
@@ -174,7 +170,7 @@ function lessonAt(calls: readonly ToolCall[], index: number, window: number): Oc
     if (!later.ok) return undefined;
     const between = calls.slice(index + 1, j);
     // Fixed by changing a file (code, config): the error was the work, not a trap to remember.
-    const edited = between.some((c) => EDIT_TOOLS.test(c.use.name) || (isShell(c) && stepsOf(c).some((w) => w[0] === "sed" && w.includes("-i"))));
+    const edited = between.some((c) => isEditTool(c.use.name) || (isShell(c) && stepsOf(c).some((w) => w[0] === "sed" && w.includes("-i"))));
     if (edited) return undefined;
     const fix = fixOf(failed, between, later);
     return fix ? { session: failed.session, rank: 0, error: failed, retry: later, fix } : undefined;

@@ -50,6 +50,21 @@ export function commandText(input: unknown): string {
   return parts.join(" ");
 }
 
+/*
+ * Tool names (lowercase) by what they do, across the agents reverie imports: one list, so every
+ * pass agrees on what reads, what changes a file and what only searches.
+ */
+const READ_TOOLS = new Set(["read", "view", "read_file", "read_many_files"]);
+const EDIT_TOOLS = new Set(["edit", "multiedit", "write", "update", "create", "notebookedit", "str_replace_based_edit_tool", "apply_patch", "replace", "write_file", "edit_file"]);
+const SEARCH_TOOLS = new Set(["grep", "glob", "search", "ls", "list", "list_directory", "glob_files", "search_file_content"]);
+
+/** A tool that opens a file to read it. */
+export const isReadTool = (name: string) => READ_TOOLS.has(name.toLowerCase());
+/** A tool that changes a file's content. */
+export const isEditTool = (name: string) => EDIT_TOOLS.has(name.toLowerCase());
+/** A tool that looks for files or text without opening one. */
+export const isSearchTool = (name: string) => SEARCH_TOOLS.has(name.toLowerCase());
+
 /** Input keys that name the file or folder a file tool acts on, in the order agents use them. */
 const TARGET_KEYS = ["file_path", "path", "notebook_path", "absolute_path", "args", "command"];
 

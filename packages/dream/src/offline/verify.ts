@@ -2,7 +2,7 @@ import type { Evidence, VerifyOperation } from "../consolidate/operations.js";
 import { withAt, type TurnIndex } from "./evidence.js";
 import type { MemoryView } from "./memory-view.js";
 import { shellCommandOf } from "./shell-steps.js";
-import type { SessionSignals, ToolCall } from "./signals.js";
+import { isEditTool, isReadTool, type SessionSignals, type ToolCall } from "./signals.js";
 import { extractValues } from "./values.js";
 
 /** A concrete thing a memory claims that a tool call can exercise. */
@@ -53,13 +53,12 @@ function containsToken(haystack: string, needle: string): boolean {
   return tokenPattern(needle).test(haystack);
 }
 
-/** Tools that open a file: reading or editing a path exercises it; a search that names it does not. */
-const FILE_OPENERS = /^(?:read|view|edit|multiedit|write|update|notebookedit|read_file|write_file|edit_file|replace|str_replace_based_edit_tool)$/i;
 
 /** How a call can exercise a claim: a shell ran it, or a file tool opened it; undefined for searches and fetches. */
 function exercisingKind(call: ToolCall): "shell" | "file" | undefined {
   if (shellCommandOf(call.use.name, call.use.input) !== undefined) return "shell";
-  return FILE_OPENERS.test(call.use.name) ? "file" : undefined;
+  // Reading or editing a path exercises it; a search that names it does not.
+  return isReadTool(call.use.name) || isEditTool(call.use.name) ? "file" : undefined;
 }
 
 function exercises(claim: Claim, call: ToolCall, command: string): boolean {
@@ -151,7 +150,9 @@ export function findVerifications(
   for (const s of signals) {
     for (const call of s.calls) {
       if (call.command === "") continue;
-      if (!call.ok || /^(?:edit|multiedit|update|str_replace_based_edit_tool|replace|edit_file)$/i.test(call.use.name) || shellCommandOf(call.use.name, call.use.input) !== undefined) {
+      // Only what can tell against a claim is read: a failure, a replacement (old → new text), a shell `mv`/`rm`.
+      const replaces = typeof (call.use.input as { old_string?: unknown } | null)?.old_string === "string";
+      if (!call.ok || replaces || shellCommandOf(call.use.name, call.use.input) !== undefined) {
         const command = call.command.toLowerCase().replace(/\s+/g, " ");
         const text = `${command} ${JSON.stringify(call.use.input ?? "").toLowerCase()}`;
         for (const key of lookupKeys(text)) {
