@@ -1,5 +1,5 @@
 import { newestDream, quoteEvidence, readDream, BLOCKING_GATES, type DreamRecord, type QuotedTurn } from "@reverie/dream";
-import { openMemory, ReverieError } from "@reverie/core";
+import { openMemory, ReverieError, shellWord } from "@reverie/core";
 import { print, short, type CommandContext } from "../context.js";
 
 /** Failures of the model provider, where resuming reuses the answers already paid for. */
@@ -10,11 +10,6 @@ function ops(record: DreamRecord): string {
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${kind}`);
   return parts.length > 0 ? parts.join(", ") : "no changes";
-}
-
-/** A word for a POSIX shell: as it is when safe, else in single quotes. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 /** ` --dir <folder>` for the hints, empty for the default folder, so a printed command runs as shown. */
