@@ -99,7 +99,7 @@ describe("npm install -g <tarball>", () => {
     // The review page's diff renderer and its stylesheet ship inside the tarball.
     expect(installed(["dream", "review", "--out", "review.html", "--dir", "memory"]).code).toBe(0);
     expect(await readFile(join(elsewhere, "review.html"), "utf8")).toMatch(/\.d2h-file-wrapper\{[\s\S]*<div class="d2h-file-wrapper"/);
-  });
+  }, 90_000);
 
   it("claude-code install points Claude Code at the installed reverie, and its hook imports a session", async () => {
     expect(installed(["init", "cc-memory"]).code).toBe(0);

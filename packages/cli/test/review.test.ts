@@ -200,8 +200,8 @@ describe.skipIf(!CHROMIUM)(`dream review in headless Chromium${CHROMIUM ? "" : "
       expect(await page.locator("#command").innerText()).toBe(`reverie dream adopt ${record.id} --dir ${dir} --skip ${stale}`);
       expect(await page.locator("#adopt").innerText()).toBe(`Adopt ${record.operations.length - 1} of ${record.operations.length} operation(s)`);
       if (SCREENSHOT) {
-        await page.setViewportSize({ width: 1200, height: 1500 });
-        await page.evaluate("window.scrollTo(0, 0)");
+        await page.setViewportSize({ width: 1200, height: 1200 });
+        await page.evaluate(`document.getElementById("op-${opIndex("pattern")}").scrollIntoView()`);
         await page.screenshot({ path: SCREENSHOT });
       }
       await page.keyboard.press("Enter");
