@@ -78,7 +78,7 @@ beforeEach(async () => {
   await cp(pristine, dir, { recursive: true });
 });
 
-describe("reverie dream show --evidence, dream list, and the hints", { timeout: 60_000 }, () => {
+describe("reverie dream show --evidence, dream list, and the hints", { timeout: 120_000 }, () => {
   it("quotes each cited turn under its operation, with date and source file, also in --json", async () => {
     const json = await reverie(["dream", "show", record.id, "--evidence", "--json", "--dir", dir]);
     expect(json.code).toBe(0);
@@ -143,6 +143,13 @@ describe("reverie dream show --evidence, dream list, and the hints", { timeout: 
     expect(await review.done).toMatchObject({ code: 0, stdout: `stopped reviewing ${record.id}; nothing was changed\n` });
     const after = JSON.parse((await reverie(["dream", "show", record.id, "--json", "--dir", dir])).stdout) as DreamRecord;
     expect(after).toMatchObject({ adopted: null, archived_at: null, outputs: { branch: `dream/${record.id}` } });
+
+    // Discard, as the page's button sends it: the same path as `dream discard`, then the server stops.
+    const again = await startReview(dir, record.id);
+    const discarded = await fetch(`${new URL(again.url).origin}/discard`, { method: "POST", headers: { "x-reverie-token": new URL(again.url).searchParams.get("token")! }, body: "{}" });
+    expect(await discarded.json()).toMatchObject({ message: `discarded ${record.id}: branch deleted, the memory is unchanged`, record: { outputs: { branch: null } } });
+    expect(await again.done).toMatchObject({ code: 0, stdout: `discarded ${record.id}: branch deleted, the memory is unchanged\n` });
+    expect(git(dir, "branch", "--list", "dream/*")).toBe("");
   });
 });
 

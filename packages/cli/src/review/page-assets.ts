@@ -82,7 +82,7 @@ async function post(path, body) {
 }
 
 const adopt = () => post("/adopt", { skip: skipped() });
-const discard = () => post("/discard", {});
+const discard = () => confirm("Discard " + REVIEW.id + "? Its branch is deleted; the memory is unchanged.") && post("/discard", {});
 
 for (const card of cards) {
   card.addEventListener("click", () => focusCard(cards.indexOf(card)));

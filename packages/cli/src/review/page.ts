@@ -79,7 +79,7 @@ export function renderPage(data: ReviewData, mode: PageMode): string {
   const config = JSON.stringify({ id: record.id, live, token: mode.live ? mode.token : null, adoptCommand: `reverie dream adopt ${record.id}${dirFlag(data.dirArg)}` }).replace(/</g, "\\u003c");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">${csp}<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>Review ${e(record.id)}</title>
 <style>${data.diffCss}</style><style>${PAGE_CSS}</style></head>
 <body data-state="${e(state)}">
