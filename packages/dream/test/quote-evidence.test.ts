@@ -33,7 +33,7 @@ describe("quoteEvidence", () => {
       events: [
         { type: "message", turn: 1, role: "user", text: longMessage },
         { type: "tool_use", turn: 2, id: "t1", name: "Bash", input: { command: `psql -p 5432 ${cred!.line}` }, at: "2026-11-20T09:01:00.000Z" },
-        { type: "tool_result", turn: 3, tool_use_id: "t1", is_error: true, text: "connecting…\nretrying…\npsql: error: connection refused on port 5432\nIs the server running?\nhint 1\nhint 2" },
+        { type: "tool_result", turn: 3, tool_use_id: "t1", is_error: true, text: "connecting…\nretrying…\n\x1b[31mpsql: error:\x1b[0m connection refused on port 5432\nIs the server \x1b]0;pwned\x07running?\nhint 1\nhint 2" },
       ],
     };
     const dir = await memoryWith(session);
@@ -42,7 +42,7 @@ describe("quoteEvidence", () => {
       [{ label: "user", text: "… The important part: the staging database now lives on port 6543 instead of 5432. …" }],
       [
         { label: "ran", text: `psql -p 5432 ${cred!.line.replace(cred!.secret, `<redacted:${cred!.kind}>`)}` },
-        { label: "error", text: "…\npsql: error: connection refused on port 5432\nIs the server running?\nhint 1\n…" },
+        { label: "error", text: "…\npsql: error: connection refused on port 5432\nIs the server \\x1b]0;pwned\\x07running?\nhint 1\n…" },
       ],
       [],
       [],

@@ -127,6 +127,14 @@ function wordsOf(text: string): string[] {
   return text.toLowerCase().match(/[a-z0-9_.-]{3,}|\d+/g) ?? [];
 }
 
+/**
+ * Text fit for a terminal and a page: colour codes (common in command output) dropped, any
+ * other control character shown as `\xNN`, so a transcript cannot drive the reviewer's terminal.
+ */
+function printable(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -135,6 +143,6 @@ function clip(text: string, max: number): string {
 async function redact(quoted: QuotedTurn[][]): Promise<QuotedTurn[][]> {
   const lines = quoted.flatMap((quotes) => quotes.flatMap((q) => q.lines));
   const { texts } = await redactSecretsInTexts(lines.map((l) => l.text));
-  lines.forEach((line, i) => (line.text = texts[i]!));
+  lines.forEach((line, i) => (line.text = printable(texts[i]!)));
   return quoted;
 }
