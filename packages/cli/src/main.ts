@@ -219,8 +219,17 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   dreamCommand
     .command("show")
     .description("a dream's operations with reasons and evidence, its gates and usage")
-    .argument("<id>", "dream id, e.g. drm_01JD…")
+    .argument("[id]", "dream id, e.g. drm_01JD… (default: the newest)")
+    .option("--evidence", "quote each cited turn: the user's words, the command and its error or output, with date and source file")
     .action(lazy(() => import("./commands/dream-show.js")));
+  dreamCommand
+    .command("review")
+    .description("review a dream in the browser: diffs, quoted evidence, accept or skip each operation, adopt or discard")
+    .argument("[id]", "dream id (default: the newest)")
+    .option("--port <port>", "serve on this port of 127.0.0.1 (default: a free one)")
+    .option("--no-open", "print the address without opening a browser")
+    .option("--out <file>", "write the page as one self-contained read-only HTML file instead of serving it")
+    .action(lazy(() => import("./commands/dream-review.js")));
   dreamCommand
     .command("diff")
     .description("what the dream changes, as a git diff against its base")

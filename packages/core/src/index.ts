@@ -78,3 +78,4 @@ export { findSecretsInHistory } from "./secrets/history-secrets.js";
 export type { HistorySecret } from "./secrets/history-secrets.js";
 export type { SecretCheck, FoundSecret } from "./secrets/refuse-secrets.js";
 export type { SecretKind, SecretMatch, Redaction, Redactions } from "./secrets/find-secrets.js";
+export { shellWord } from "./shell-word.js";
