@@ -646,7 +646,13 @@ interface Restore {
 async function undo(restore: readonly Restore[], write: AtomicWriteOptions): Promise<void> {
   for (const file of [...restore].reverse()) {
     if (file.bytes !== null) {
-      await writeFileAtomic(file.abs, file.bytes, write);
+      await writeFileAtomic(file.abs, file.bytes, write).catch(async (error: unknown) => {
+        // On a full disk the new bytes hold the space the old ones need: free it, then retry.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOSPC" && code !== "EDQUOT") throw error;
+        await rm(file.abs, { force: true });
+        await writeFileAtomic(file.abs, file.bytes!, write);
+      });
       continue;
     }
     await rm(file.abs, { force: true });
