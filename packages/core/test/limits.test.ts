@@ -135,6 +135,19 @@ describe("limits on what a pulled folder holds", () => {
   });
 });
 
+describe("a file over the limits can still be removed and renamed, which do not parse it", () => {
+  it("through the memory tool and the library", async () => {
+    await writeFile(join(dir, "huge.md"), "x".repeat(LIMITS.fileBytes + 1));
+    await writeFile(join(dir, "huge2.md"), keys(5000));
+    pulled(dir);
+    const tool = memoryToolHandlers(memory);
+    expect(await tool.delete({ command: "delete", path: "/memories/huge.md" })).toBe("Successfully deleted /memories/huge.md");
+    expect((await memory.rename("huge2.md", "old/huge2.md")).to).toBe("old/huge2.md");
+    expect(git(dir, "ls-files").split("\n")).toEqual(expect.arrayContaining(["old/huge2.md"]));
+    expect(git(dir, "ls-files")).not.toContain("huge.md\n");
+  });
+});
+
 describe("symbolic links that arrive by git", () => {
   it("a link into .git/ is never read or written through, is listed as a link, and doctor reports it", async () => {
     await symlink(".git/config", join(dir, "gitcfg.md"));

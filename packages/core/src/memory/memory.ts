@@ -479,7 +479,15 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
 
     async exists(path) {
-      return (await readBytes(resolve(path))) !== null;
+      // By its metadata, not its bytes: a file over the size limit exists (and can be deleted).
+      const target = resolve(path);
+      await assertContained(target);
+      const info = await stat(target.abs).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
+        throw explainOsError(error, `read ${target.path}`, "nothing was changed");
+      });
+      if (info?.isDirectory()) throw new ReverieError("INVALID_PATH", `${target.path} is a folder, not a memory file.`, { path: target.path });
+      return info !== null;
     },
 
     async write(path, content, call = {}) {
