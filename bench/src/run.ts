@@ -10,6 +10,7 @@ import type { Row, Suite } from "./report/row.js";
 import { costSuite } from "./suites/cost-suite.js";
 import { crashSuite } from "./suites/crash-suite.js";
 import { qualitySuite } from "./suites/quality-suite.js";
+import { securitySuite } from "./suites/security-suite.js";
 import { realDataSuite } from "./suites/real-data-suite.js";
 import { speedSuite } from "./suites/speed-suite.js";
 import type { Series, SuiteContext, SuiteResult } from "./suites/suite.js";
@@ -24,6 +25,7 @@ const SUITES: ReadonlyArray<[Suite, (ctx: SuiteContext) => Promise<SuiteResult>]
   ["quality", qualitySuite],
   ["real-data", realDataSuite],
   ["cost", costSuite],
+  ["security", securitySuite],
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { isReverieError, ReverieError } from "@reverie/core";
+import { explainOsError, isReverieError, ReverieError } from "@reverie/core";
 import type { CommandContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
@@ -283,7 +283,9 @@ async function recoverFirst(ctx: CommandContext): Promise<void> {
   await recoverMemory(ctx.dir, { onNotice: (line) => ctx.stderr.write(`${line}\n`), handlers: journalHandlers });
 }
 
-function report(error: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {
+function report(thrown: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {
+  // A disk that is full, read-only or not ours is the environment's failure, not a bug: say which.
+  const error = explainOsError(thrown, "finish the command", "what it changed before the failure is kept; reverie doctor shows anything left half-done");
   const code = exitCodeFor(error);
   const known = isReverieError(error)
     ? error

@@ -1,5 +1,7 @@
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, realpath, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { explainOsError } from "../fs/os-errors.js";
+import { readMemoryBytes } from "../fs/read-memory-file.js";
 import { isReverieError } from "../errors.js";
 import type { GitRepo } from "../git/repo.js";
 import { formatTrailers } from "../git/trailers.js";
@@ -13,8 +15,8 @@ import { decodeUtf8, parseNote } from "../note/parse.js";
 import type { MemoryFrontmatter } from "../note/types.js";
 import { redactSecrets } from "../secrets/find-secrets.js";
 import { findSecretsInHistory } from "../secrets/history-secrets.js";
-import { namespacePath, type Scope } from "./scopes.js";
-import { listMarkdownFiles } from "./walk.js";
+import { namespacePath, realPlace, type Scope } from "./scopes.js";
+import { walkMemoryFolder, type FoundLink } from "./walk.js";
 
 /** One problem `reverie doctor` found. Errors make it exit non-zero; warnings are advice. */
 export interface Diagnostic {
@@ -55,10 +57,15 @@ export async function diagnose(scopes: readonly Scope[]): Promise<Diagnostic[]> 
   const out: Diagnostic[] = [];
   const ids = new Map<string, string>();
   for (const scope of scopes) {
-    for (const rel of await listMarkdownFiles(scope.dir)) {
+    const { files, links } = await walkMemoryFolder(scope.dir);
+    for (const link of links) out.push(await linkProblem(scope, link));
+    for (const rel of files) {
       const path = namespacePath(scope, rel);
       try {
-        const note = parseNote(path, decodeUtf8(await readFile(join(scope.dir, rel)), path));
+        const bytes = await readMemoryBytes(join(scope.dir, rel), path).catch((error: unknown) => {
+          throw explainOsError(error, `read ${path}`, "nothing was changed");
+        });
+        const note = parseNote(path, decodeUtf8(bytes, path));
         for (const problem of fieldProblems(note.frontmatter)) {
           out.push({ severity: "error", code: "INVALID_FRONTMATTER", path, message: `${path}: ${problem}.` });
         }
@@ -84,6 +91,28 @@ export async function diagnose(scopes: readonly Scope[]): Promise<Diagnostic[]> 
   }
   if (out.some((d) => d.code === "SECRET_IN_HISTORY")) out.push(PURGE);
   return out;
+}
+
+/**
+ * One diagnostic per symbolic link: an error for a link that leaves the folder, enters `.git/` or
+ * `.reverie/`, or is broken (reverie refuses to follow it); a warning for one that stays inside
+ * (reverie reads through it, but never writes through it, and `ls` shows it as a link).
+ */
+async function linkProblem(scope: Scope, link: FoundLink): Promise<Diagnostic> {
+  const path = namespacePath(scope, link.path);
+  const real = await realpath(join(scope.dir, link.path)).catch(() => null);
+  const place = real === null ? "broken" : realPlace(scope.dir, real);
+  const fix = `Remove it (git rm ${link.path} && git commit) unless you made it on purpose.`;
+  if (place === "inside") {
+    return { severity: "warning", code: "SYMLINK", path, message: `${path} is a symbolic link to ${link.target}, inside the memory folder: reads follow it, writes through it are refused, and ls lists it as a link. ${fix}` };
+  }
+  const where = place === "reserved" ? "leads into .git/ or .reverie/" : place === "broken" ? "points to nothing" : "leads out of the memory folder";
+  return {
+    severity: "error",
+    code: "SYMLINK",
+    path,
+    message: `${path} is a symbolic link to ${link.target}, which ${where}; reverie never follows it (a link that arrives by git could expose git's config or files outside the folder). ${fix}`,
+  };
 }
 
 /** How to get a credential out of git for good, said once after the commits that hold one. */
