@@ -1,5 +1,6 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { DEFAULT_MEMORY_TYPES } from "../config.js";
 import { isReverieError } from "../errors.js";
 import type { GitRepo } from "../git/repo.js";
 import { formatTrailers } from "../git/trailers.js";
@@ -31,8 +32,11 @@ export interface Diagnostic {
 const TRUST = new Set(["normal", "low"]);
 
 /** Front-matter fields reverie relies on, checked for the shape the engine expects. */
-function fieldProblems(fm: MemoryFrontmatter): string[] {
+function fieldProblems(fm: MemoryFrontmatter, types: readonly string[]): string[] {
   const problems: string[] = [];
+  if (fm.type !== undefined && !(typeof fm.type === "string" && types.includes(fm.type))) {
+    problems.push(`'type' is ${JSON.stringify(fm.type)}, not a memory type of this memory (${types.join(", ")}); use one of those, or add it to 'types' in .reverie/config.yaml`);
+  }
   const isStringList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
   const isMapList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x));
   if (fm.id !== undefined && typeof fm.id !== "string") problems.push("'id' must be a string such as mem_01JD3Q9W6T8ZP4M2K7X5B1C0RA");
@@ -51,7 +55,7 @@ function fieldProblems(fm: MemoryFrontmatter): string[] {
 }
 
 /** Checks every memory file of every scope, ids across files, and each repository's state. */
-export async function diagnose(scopes: readonly Scope[]): Promise<Diagnostic[]> {
+export async function diagnose(scopes: readonly Scope[], types: readonly string[] = DEFAULT_MEMORY_TYPES): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const ids = new Map<string, string>();
   for (const scope of scopes) {
@@ -59,7 +63,7 @@ export async function diagnose(scopes: readonly Scope[]): Promise<Diagnostic[]> 
       const path = namespacePath(scope, rel);
       try {
         const note = parseNote(path, decodeUtf8(await readFile(join(scope.dir, rel)), path));
-        for (const problem of fieldProblems(note.frontmatter)) {
+        for (const problem of fieldProblems(note.frontmatter, types)) {
           out.push({ severity: "error", code: "INVALID_FRONTMATTER", path, message: `${path}: ${problem}.` });
         }
         const id = note.frontmatter.id;
