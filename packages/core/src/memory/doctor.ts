@@ -2,7 +2,7 @@ import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_MEMORY_TYPES } from "../config.js";
 import { isReverieError } from "../errors.js";
-import type { GitRepo } from "../git/repo.js";
+import { identityFlags, type GitRepo } from "../git/repo.js";
 import { formatTrailers } from "../git/trailers.js";
 import { lockOwnerDead } from "../lock.js";
 import { findGitLocks, gitRunningIn } from "../recovery/git-locks.js";
@@ -62,7 +62,20 @@ export async function diagnose(scopes: readonly Scope[], types: readonly string[
     for (const rel of await listMarkdownFiles(scope.dir)) {
       const path = namespacePath(scope, rel);
       try {
-        const note = parseNote(path, decodeUtf8(await readFile(join(scope.dir, rel)), path));
+        const text = decodeUtf8(await readFile(join(scope.dir, rel)), path);
+        const marker = conflictMarkerLine(text);
+        if (marker !== null) {
+          // Checked before the YAML: markers in the front-matter would read as a YAML error.
+          out.push({
+            severity: "error",
+            code: "MERGE_CONFLICT",
+            path,
+            line: marker,
+            message: `${path}:${marker}: a merge is not finished: the file still has git's conflict markers (<<<<<<<, =======, >>>>>>>). Edit it to keep what is right from both versions and delete the marker lines, then commit it (git -C ${scope.dir}${scope.repo ? await identityFlags(scope.repo) : ""} commit -a --no-edit) and run reverie sync; or undo the merge: git -C ${scope.dir} merge --abort.`,
+          });
+          continue;
+        }
+        const note = parseNote(path, text);
         for (const problem of fieldProblems(note.frontmatter, types)) {
           out.push({ severity: "error", code: "INVALID_FRONTMATTER", path, message: `${path}: ${problem}.` });
         }
@@ -88,6 +101,12 @@ export async function diagnose(scopes: readonly Scope[], types: readonly string[
   }
   if (out.some((d) => d.code === "SECRET_IN_HISTORY")) out.push(PURGE);
   return out;
+}
+
+/** The line of the first `<<<<<<< ` of a complete set of git conflict markers in `text`, or `null`. */
+export function conflictMarkerLine(text: string): number | null {
+  const match = /^<{7}(?: [^\n]*)?\r?\n(?:[^]*?\n)?={7}\r?\n(?:[^]*?\n)?>{7}(?: [^\n]*)?$/m.exec(text);
+  return match === null ? null : text.slice(0, match.index).split("\n").length;
 }
 
 /** How to get a credential out of git for good, said once after the commits that hold one. */
