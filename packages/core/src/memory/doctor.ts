@@ -66,13 +66,7 @@ export async function diagnose(scopes: readonly Scope[], types: readonly string[
         const marker = conflictMarkerLine(text);
         if (marker !== null) {
           // Checked before the YAML: markers in the front-matter would read as a YAML error.
-          out.push({
-            severity: "error",
-            code: "MERGE_CONFLICT",
-            path,
-            line: marker,
-            message: `${path}:${marker}: a merge is not finished: the file still has git's conflict markers (<<<<<<<, =======, >>>>>>>). Edit it to keep what is right from both versions and delete the marker lines, then commit it (git -C ${scope.dir}${scope.repo ? await identityFlags(scope.repo) : ""} commit -a --no-edit) and run reverie sync; or undo the merge: git -C ${scope.dir} merge --abort.`,
-          });
+          out.push({ severity: "error", code: "MERGE_CONFLICT", path, line: marker, message: await unfinishedMerge(scope, rel, path, marker) });
           continue;
         }
         const note = parseNote(path, text);
@@ -101,6 +95,22 @@ export async function diagnose(scopes: readonly Scope[], types: readonly string[
   }
   if (out.some((d) => d.code === "SECRET_IN_HISTORY")) out.push(PURGE);
   return out;
+}
+
+/** What MERGE_CONFLICT says: the file's markers, and how to finish (or undo) the operation that left them. */
+async function unfinishedMerge(scope: Scope, rel: string, path: string, line: number): Promise<string> {
+  const [op] = scope.repo ? await operationsInProgress(await scope.repo.gitDir()) : [];
+  const flags = scope.repo ? await identityFlags(scope.repo) : "";
+  const git = `git -C ${scope.dir}`;
+  const what = op ? `a ${op.command} is not finished` : "a merge was committed unfinished";
+  const edit = "Edit it to keep what is right from both versions and delete the marker lines";
+  const finish =
+    op === undefined
+      ? `then commit it: ${git}${flags} commit -m "Resolve the conflict in ${rel}" -- ${rel}`
+      : op.command === "merge"
+        ? `then commit it (${git}${flags} commit -a --no-edit) and run reverie sync; or undo the merge: ${git} merge --abort`
+        : `then ${git} add ${rel} and ${git}${flags} ${op.command} --continue; or undo it: ${git} ${op.command} --abort`;
+  return `${path}:${line}: ${what}: the file still has git's conflict markers (<<<<<<<, =======, >>>>>>>). ${edit}, ${finish}.`;
 }
 
 /** The line of the first `<<<<<<< ` of a complete set of git conflict markers in `text`, or `null`. */
