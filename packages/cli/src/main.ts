@@ -87,6 +87,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--agent <name>", "who is writing (default: $REVERIE_AGENT)")
     .option("--session <id>", "the session this came from, e.g. ses_1")
     .option("--raw", "write the bytes exactly, without adding id/created/updated/sources")
+    .option("--force-parse", "replace the file even if its current front-matter is broken (keeps its id when readable)")
+    .option("--allow-empty", "write a memory with no text after its front-matter")
     .option("--allow-secrets", "write even if the content or path holds a credential (refused by default: memories are committed and pushed)")
     .action(lazy(() => import("./commands/write.js")));
 

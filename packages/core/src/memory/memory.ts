@@ -22,6 +22,8 @@ import { readMemoryBytes } from "../fs/read-memory-file.js";
 import { assertContained, assertNotLink, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
 import { walkMemoryFolder } from "./walk.js";
+import { listMarkdownFiles } from "./walk.js";
+import { assertNoCaseCollision, assertNoNul, assertUniqueId, assertValidMemory } from "./write-checks.js";
 
 export interface OpenMemoryOptions extends Attribution {
   /** How long a write waits for another process holding the memory's lock. @default 15000 */
@@ -65,6 +67,15 @@ export interface WriteOptions extends MutationOptions {
    * @default true
    */
   stamp?: boolean;
+  /**
+   * Replace the file even though its current front-matter cannot be parsed (or it is not
+   * UTF-8): the new content replaces it whole; only its `id` and `created`, when they can be
+   * read off the broken lines, are kept. Off, such a file is refused with its parse error.
+   * @default false
+   */
+  forceParse?: boolean;
+  /** Write a memory with no text after its front-matter. Off, that is refused with `INVALID_INPUT`. @default false */
+  allowEmpty?: boolean;
 }
 
 /** A memory file as read, with where it lives. */
@@ -500,13 +511,18 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         const bytes = await readBytes(target);
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
-        const existingText = bytes === null ? null : decodeUtf8(bytes, target.path);
+        assertNoNul(target.path, content);
+        if (bytes === null) await assertNoCaseCollision(target);
+        const { text: existingText, note: existing } = readExisting(target.path, bytes, call.forceParse === true);
         if (!call.allowSecrets) {
           await assertNoNewSecrets(target.path, [{ what: "path", text: target.path }, { what: "content", text: content, before: existingText }, ...attributionChecks(who)]);
         }
-        const existing = existingText === null ? null : parseNote(target.path, existingText);
         const text = call.stamp === false ? content : stampContent(target.path, content, existing, who, clock());
-        if (call.stamp === false) parseNote(target.path, text); // refuse malformed front-matter before it lands
+        const written = parseNote(target.path, text); // refuses malformed front-matter before it lands
+        assertValidMemory(target.path, written, existing, config.types, call.allowEmpty === true);
+        // Only an id the caller gave can collide: a fresh one is a new ULID, a kept one is this file's.
+        const id = written.frontmatter.id;
+        if (typeof id === "string" && id !== existing?.frontmatter.id && content.includes(id)) await assertUniqueId(target, id, scopes);
         const sha256 = contentHash(text);
         if (sha256 === currentHash) return { path: target.path, op: "unchanged", sha256, previousSha256: currentHash, commit: null };
         const op = bytes === null ? "create" : "update";
@@ -611,7 +627,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
 
     async doctor() {
-      const found = await diagnose(scopes);
+      const found = await diagnose(scopes, config.types);
       for (const [scope, index] of await openIndexes()) {
         if (index.opened.cache === "corrupt" || index.opened.cache === "incompatible") {
           found.push({
@@ -637,6 +653,36 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
   };
   return memory;
+}
+
+/**
+ * The file a write replaces, decoded and parsed. A file that cannot be (broken front-matter,
+ * not UTF-8) refuses the write with how to replace it, unless `force`: then it is replaced
+ * whole, keeping only the `id` and `created` that can be read off its lines.
+ */
+function readExisting(path: string, bytes: Uint8Array | null, force: boolean): { text: string | null; note: Note | null } {
+  if (bytes === null) return { text: null, note: null };
+  let text: string | null = null;
+  try {
+    text = decodeUtf8(bytes, path);
+    return { text, note: parseNote(path, text) };
+  } catch (error) {
+    if (!isReverieError(error, "PARSE_ERROR", "INVALID_INPUT")) throw error;
+    if (!force) {
+      throw new ReverieError(
+        error.code,
+        `${error.message} ${path} cannot be updated while it cannot be read; nothing was written. Fix it by hand, or replace the whole file with the new content: reverie write ${path} --force-parse (it keeps the id, when readable).`,
+        { ...error.data, path },
+        { cause: error },
+      );
+    }
+    const lines = text ?? "";
+    const field = (key: string) => new RegExp(String.raw`^${key}:[ \t]*["']?([^"'\s]+)["']?[ \t]*$`, "m").exec(lines)?.[1];
+    const id = field("id");
+    const created = field("created");
+    const frontmatter = { ...(id !== undefined && /^[A-Za-z0-9_-]+$/.test(id) ? { id } : {}), ...(created !== undefined && !Number.isNaN(Date.parse(created)) ? { created } : {}) };
+    return { text, note: { path, content: lines, sha256: contentHash(bytes), frontmatter, hasFrontmatter: false, body: lines } };
+  }
 }
 
 /** A file to put back if a mutation fails: its old bytes, or `null` with the folder made for it (if any) to remove. */
