@@ -68,8 +68,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   program
     .command("init")
-    .description("create a memory folder: git repository, template, first commit")
+    .description("create a memory folder, or adopt an existing one in place (its files committed as they are): git repository, configuration, first commit")
     .argument("[dir]", "the folder (default: --dir)")
+    .option("--claude-code [project]", "adopt the Claude Code auto memory folder of this project (default: the current folder): <config>/projects/<encoded path>/memory, <config> = $CLAUDE_CONFIG_DIR or ~/.claude")
     .action(lazy(() => import("./commands/init.js")));
 
   program
@@ -159,7 +160,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   program
     .command("watch")
     .description("keep the search index current while the folder is edited; optionally dream as new sessions appear")
-    .option("--sessions <dir>", "a folder where agent transcripts appear, e.g. ~/.claude/projects/<project>")
+    .option("--sessions <dir>", "a folder where agent transcripts appear, e.g. ~/.claude/projects/<project>; claude-code: this folder's Claude Code transcripts")
     .option("--dream-after <n>", "start a dream once this many new sessions have appeared in --sessions")
     .option("--save-every-ms <ms>", "save the index at most this long after a change (default 2000)")
     .option("--poll-ms <ms>", "how often to look for new sessions (default 1000)")
@@ -205,7 +206,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   dreamCommand
     .command("run", { isDefault: true })
     .description("run a dream (the default: `reverie dream --sessions …`)")
-    .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session)")
+    .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session); claude-code: this folder's Claude Code transcripts")
     .addOption(new Option("--provider <name>", "who consolidates (default: the memory's config, else offline)").choices(["offline", "anthropic"]))
     .option("--model <model>", "model for --provider anthropic, e.g. claude-sonnet-4-6")
     .option("--instructions <file>", "what to focus on or leave alone (at most 4,096 characters)")

@@ -21,6 +21,7 @@ import { BLOCKING_GATES } from "./gates.js";
 import { loadOperations } from "./operations-file.js";
 import { cancelRequestPath, readDream, writeRecord, type DreamRecord } from "./record.js";
 import { readMemoriesAt } from "./snapshot.js";
+import { planMemoryIndex } from "../memory-index.js";
 
 export interface AdoptOptions {
   /** 1-based operation numbers (as `dream show` lists them) to leave out. */
@@ -65,6 +66,11 @@ function adoptable(record: DreamRecord, force: boolean): void {
   }
 }
 
+/** Every path adopting the dream may change: its operations' and the index it rebuilt. */
+function touchedBy(record: DreamRecord): string[] {
+  return [...new Set([...record.operations.flatMap((op) => op.paths), ...(record.outputs.index ? [record.outputs.index.path] : [])])];
+}
+
 /** The temporary ref `adopt --skip` writes the kept operations to. */
 function selectionRef(id: string): string {
   return `refs/heads/dream-adopt/${id}`;
@@ -103,13 +109,13 @@ async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): P
       throw new ReverieError("INVALID_INPUT", `--skip ${n}: dream ${id} has operations 1 to ${record.operations.length} (see reverie dream show ${id}).`, { id, skip: n });
     }
   }
-  if (skip.length === record.operations.length) {
+  if (skip.length > 0 && skip.length === record.operations.length) {
     throw new ReverieError("INVALID_INPUT", `Skipping all ${skip.length} operations leaves nothing to adopt; discard the dream instead: reverie dream discard ${id}`, { id });
   }
   const branchHead = await dreamBranchHead(memory.repo, id);
   if (!branchHead) throw new ReverieError("NOT_FOUND", `Branch ${dreamBranch(id)} is gone; the dream cannot be adopted. Run it again.`, { id });
 
-  const touched = [...new Set(record.operations.flatMap((op) => op.paths))];
+  const touched = touchedBy(record);
   // Written (and fsync'd) before the first step, removed after the last: a crash in between is finished by the next command.
   const journal = await beginJournal(memory.dir, "adopt", {
     id,
@@ -219,7 +225,7 @@ const finishAdopt: JournalHandler = async (pending, { dir, notice }) => {
     notice(`reverie: finished the interrupted adopt of ${intent.id} (merged in commit ${merged.slice(0, 7)}; branch and record updated).`);
     return pending.done();
   }
-  await undoPartialMerge(memory.repo, [...new Set(record.operations.flatMap((op) => op.paths))], intent.dirtyBefore);
+  await undoPartialMerge(memory.repo, touchedBy(record), intent.dirtyBefore);
   await pending.done();
   try {
     const done = await adoptLocked(memory, intent.id, { skip: intent.skip, force: intent.force });
@@ -320,6 +326,10 @@ async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRec
     );
   }
   const commits: BranchCommit[] = materialized.map((m) => operationCommit(record.id, m));
+  // The index lists the memory as the kept operations leave it, ranked as the dream ranked it.
+  const uses = new Map(Object.entries(record.outputs.index?.uses ?? {}));
+  const index = await planMemoryIndex({ repo, base, dreamId: record.id, notes, changes: materialized.flatMap((m) => m.changes), uses });
+  if (index?.commit) commits.push(index.commit);
   const ref = selectionRef(record.id);
   // A killed adopt --skip leaves its ref behind; fast-import would refuse to move it to an unrelated tip.
   await repo.run(["update-ref", "-d", ref], { okCodes: [1] });
