@@ -106,7 +106,7 @@ function link(path: string): string {
 function entryLine(note: Note): string {
   const title = (stringField(note, "title") ?? stringField(note, "name") ?? noteTitle(note)).replace(/\s+/g, " ");
   const target = link(note.path);
-  const head = `- [${clip(title, 60).replace(/([[\]\\])/g, "\\$1")}](${target})`;
+  const head = `- [${clip(title, 80).replace(/([[\]\\])/g, "\\$1")}](${target})`;
   const description = describe(note, title);
   if (description === "" || bytes(head) + 8 > ENTRY_MAX_BYTES) return head;
   return `${head} — ${clip(description, ENTRY_MAX_BYTES - bytes(head) - 5)}`;
