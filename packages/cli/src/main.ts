@@ -60,7 +60,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       };
       // doctor reports what a crash left (and --fix repairs it), so it must see it first; the
       // MCP server recovers by itself when it starts (and says so as "reverie mcp:").
-      if (!["init", "doctor", "mcp"].includes(command.name())) await recoverFirst(ctx);
+      if (!["init", "doctor", "mcp", "setup"].includes(command.name())) await recoverFirst(ctx);
       const { run } = await load();
       const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
       exitCode = code ?? EXIT.ok;
@@ -171,6 +171,16 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .description("serve the memory to an MCP client over stdio (Claude Code, Claude Desktop, …)")
     .option("--session <id>", "record this session id on every write")
     .action(lazy(() => import("./commands/mcp.js")));
+
+  program
+    .command("setup")
+    .description("set up a new machine: the memory folder (made, or adopted in place), Claude Code's hooks and MCP server, automatic dreams; asks on a terminal, else (or with --yes) takes the flags")
+    .option("--memory <dir>", "the memory folder, or claude-code for the project's Claude Code auto memory (default: claude-code; with --user: $REVERIE_DIR, else ~/memory)")
+    .option("--project <dir>", "the project to wire into Claude Code (default: the current folder)")
+    .option("--user", "wire every project (the user's Claude Code settings) instead of one")
+    .option("--dream-after <n>", "start a dream after this many new sessions; 0: never by itself (default: 5)")
+    .option("-y, --yes", "ask nothing: take the flags and the defaults")
+    .action(lazy(() => import("./commands/setup.js")));
 
   const claudeCode = program.command("claude-code").description("wire a memory into Claude Code: transcripts imported as sessions end, the MCP server, dreams");
   const claudeCodeTargets = (command: Command) =>
