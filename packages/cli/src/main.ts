@@ -33,7 +33,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   const program = new Command("reverie")
     .description("A local-first memory for AI agents: Markdown in git, consolidated by dreams you review.")
-    .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory)"))
+    .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory); claude-code: this project's Claude Code auto memory"))
     .option("--json", "machine-readable output")
     .version(cliVersion(), "-V, --version", "print reverie's version")
     .showSuggestionAfterError()
@@ -49,8 +49,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals<{ dir?: string; json?: boolean; agent?: string }>();
       const agent = globals.agent ?? env.REVERIE_AGENT;
+      let dir = globals.dir ?? env.REVERIE_DIR ?? "./memory";
+      // `--dir claude-code`: the current project's Claude Code auto memory folder.
+      if (dir === "claude-code") dir = await (await import("./claude-code-paths.js")).claudeCodeMemoryFolder(env, process.cwd());
       const ctx: CommandContext = {
-        dir: globals.dir ?? env.REVERIE_DIR ?? "./memory",
+        dir,
         json: globals.json === true,
         ...(agent ? { agent } : {}),
         env,

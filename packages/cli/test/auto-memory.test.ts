@@ -90,7 +90,8 @@ describe("Claude Code auto memory as a reverie memory", () => {
       "debugging.md": { sessions: 2, last: "2026-11-21T10:00:01.000Z" },
       "deploy.md": { sessions: 1, last: "2026-11-21T10:00:03.000Z" },
     });
-    expect(run(["--dir", memory, "dream", "show", record.id]).stdout).toContain("  index MEMORY.md: lists 3 of 3 memories\n");
+    // `--dir claude-code`: the project's auto memory, from anywhere in the repository.
+    expect(run(["--dir", "claude-code", "dream", "show", record.id], join(app, "packages", "web")).stdout).toContain("  index MEMORY.md: lists 3 of 3 memories\n");
     expect(git(memory, "log", "-1", "--format=%s%n%(trailers:only,unfold)", record.outputs.branch)).toBe(`dream: index MEMORY.md (3 of 3 memories)\nDream: ${record.id}\nMemory-Op: index\n\n`);
     expect(await readFile(join(memory, "MEMORY.md"), "utf8")).toBe(FILES["MEMORY.md"]); // nothing changes before adopt
     expect(run(["--dir", memory, "dream", "adopt", record.id]).code).toBe(0);
