@@ -119,10 +119,22 @@ describe("Claude Code auto memory as a reverie memory", () => {
       "claude-code|memory: commit 2 files edited in the folder before dreaming|Memory-Op: update\nAgent: claude-code\n\n",
     );
     expect(second.outputs.index).toMatchObject({ listed: 4, left_out: [] });
-    expect(run(["--dir", memory, "dream", "adopt", second.id]).code).toBe(0);
+    // Before the review, Claude Code rewrites MEMORY.md again and saves one more memory: adopt takes both in.
+    await writeFile(join(memory, "ports.md"), "The dev server listens on port 5173.\n");
+    await writeFile(join(memory, "MEMORY.md"), "# Project memory\n\nKeep entries short.\n\n- [Ports](ports.md)\n");
+    const adopted = run(["--dir", memory, "dream", "adopt", second.id]);
+    expect(adopted.stderr).toBe("");
+    expect(adopted.code).toBe(0);
     const index = await readFile(join(memory, "MEMORY.md"), "utf8");
-    expect(linked(index)).toEqual(["deploy.md", "debugging.md", "testing.md", "api-conventions.md"]);
+    expect(index.split("\n").slice(0, 4)).toEqual(["# Project memory", "", "Keep entries short.", ""]);
+    // Used by 2, 2 and 1 sessions, then the unused by recency (the tests' commits share one fixed date) and path.
+    expect(linked(index)).toEqual(["deploy.md", "debugging.md", "testing.md", "api-conventions.md", "ports.md"]);
     expect(index).toContain("- [Testing](testing.md) — run the tests with pnpm test -- --run\n");
+    expect(git(memory, "log", "-3", "--format=%an|%s").split("\n").slice(0, 3)).toEqual([
+      `reverie-dream|dream: index MEMORY.md after adopting ${second.id} (5 of 5 memories)`,
+      expect.stringMatching(new RegExp(`\\|dream: adopt ${second.id} \\(\\d+ operations?\\)$`)),
+      "claude-code|memory: commit 2 files edited in the folder before dreaming",
+    ]);
     expect(git(memory, "status", "--porcelain")).toBe("");
 
     const again = run(["init", "--claude-code"]);

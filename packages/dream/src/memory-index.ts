@@ -5,9 +5,10 @@
  * recent first, within that cap, so what Claude Code loads is the consolidated memory. What
  * did not fit is named in the run record (`dream show`).
  */
-import { agentIdentity, noteTitle, parseNote, type GitRepo, type Memory, type Note } from "@reverie/core";
-import type { BranchCommit } from "./dream/branch.js";
-import { isDreamable } from "./dream/snapshot.js";
+import { join } from "node:path";
+import { agentIdentity, noteTitle, parseNote, writeFileAtomic, type GitRepo, type Memory, type Note } from "@reverie/core";
+import { DREAM_AUTHOR, type BranchCommit } from "./dream/branch.js";
+import { isDreamable, readMemoriesAt } from "./dream/snapshot.js";
 import type { Session } from "./transcripts/types.js";
 
 /** Where the index lives, at the memory's root. */
@@ -359,4 +360,26 @@ export async function commitFolderEdits(memory: Memory, lock: (work: () => Promi
       [],
     );
   });
+}
+
+/**
+ * After an adopt that merged a dream's operations without its index (Claude Code had rewritten
+ * MEMORY.md meanwhile), the index is rebuilt over the merged memory, keeping Claude Code's
+ * newest heading and notes, and committed. Returns the commit, or null when nothing changed.
+ */
+export async function commitIndexAtHead(memory: Memory, dreamId: string, uses: ReadonlyMap<string, MemoryUse>): Promise<string | null> {
+  const head = await memory.repo.head();
+  if (head === null) return null;
+  const previous = await memory.repo.readAt(head, MEMORY_INDEX_PATH);
+  if (previous === null) return null;
+  const index = buildMemoryIndex(await readMemoriesAt(memory.repo, head), { previous, uses, changed: await lastChanged(memory.repo, head) });
+  if (index.text === previous) return null;
+  await writeFileAtomic(join(memory.dir, MEMORY_INDEX_PATH), index.text);
+  const total = index.listed.length + index.leftOut.length;
+  return memory.repo.commitPaths(
+    [MEMORY_INDEX_PATH],
+    { subject: `dream: index ${MEMORY_INDEX_PATH} after adopting ${dreamId} (${index.listed.length} of ${total} memor${total === 1 ? "y" : "ies"})`, trailers: { Dream: dreamId, "Memory-Op": "index" } },
+    DREAM_AUTHOR,
+    [],
+  );
 }

@@ -9,7 +9,7 @@ function ops(record: DreamRecord): string {
   const parts = Object.entries(record.outputs.ops)
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${kind}`);
-  return parts.length > 0 ? parts.join(", ") : "no changes";
+  return parts.length > 0 ? parts.join(", ") : record.outputs.index?.commit ? `no operations, ${record.outputs.index.path} rebuilt` : "no changes";
 }
 
 /** The human summary of a run: what it proposes, why, the gates, and what to do next. */
