@@ -1,9 +1,11 @@
-import { rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import {
   beginJournal,
   formatTrailers,
   isReverieError,
+  journalOwnerDead,
   lockMemoryFolder,
   openMemory,
   ReverieError,
@@ -19,7 +21,7 @@ import { deleteDreamBranch, dreamBranch, dreamBranchHead, writeBranch, type Bran
 import { operationCommit } from "./commits.js";
 import { BLOCKING_GATES } from "./gates.js";
 import { loadOperations } from "./operations-file.js";
-import { cancelRequestPath, readDream, writeRecord, type DreamRecord } from "./record.js";
+import { cancelRequestPath, readDream, recordPath, writeRecord, type DreamRecord } from "./record.js";
 import { readMemoriesAt } from "./snapshot.js";
 import { commitFolderEdits, commitIndexAtHead, planMemoryIndex } from "../memory-index.js";
 
@@ -261,8 +263,27 @@ async function undoPartialMerge(repo: GitRepo, touched: string[], dirtyBefore: r
   }
 }
 
+/**
+ * A dream whose process was killed: its record, still pending or running, is marked failed and
+ * a branch the kill left is deleted (what `readDream` does for a dead runner), so the records
+ * agree with git after the next command of any kind, not only after `dream list`. A dream still
+ * running in another process (dreams do not hold the memory's lock) is left alone.
+ */
+const finishDream: JournalHandler = async (pending, { dir, notice }) => {
+  // This process's own entry is a dream it is running (an MCP server dreams and writes in one process; --auto-adopt adopts inside its dream).
+  const own = pending.entry.pid === process.pid && pending.entry.host === hostname();
+  if (own || !journalOwnerDead(pending.entry)) return;
+  const id = String(pending.entry.id);
+  const before = await readFile(recordPath(dir, id), "utf8").then((text) => (JSON.parse(text) as DreamRecord).status, () => null);
+  if (before === "pending" || before === "running") {
+    const record = await readDream(dir, id);
+    if (record.status === "failed") notice(`reverie: marked dream ${id} failed: its process (pid ${pending.entry.pid}) was killed before it finished; nothing was adopted, and no branch is left.`);
+  }
+  await pending.done();
+};
+
 /** Journal kinds `@reverie/dream` finishes after a crash; pass them to `recoverMemory` / `lockMemoryFolder`. */
-export const journalHandlers: Readonly<Record<string, JournalHandler>> = { adopt: finishAdopt };
+export const journalHandlers: Readonly<Record<string, JournalHandler>> = { adopt: finishAdopt, dream: finishDream };
 
 /**
  * Runs the adopt merge. A merge that stops after starting (a refusing `pre-merge-commit` or

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { readFile, rm, stat } from "node:fs/promises";
-import { isReverieError, lockMemoryFolder, newId, openMemory, redactSecrets, ReverieError, type Memory } from "@reverie/core";
+import { beginJournal, isReverieError, lockMemoryFolder, newId, openMemory, redactSecrets, ReverieError, type Memory } from "@reverie/core";
 import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, ConsolidateUsage, Consolidator } from "../consolidate/consolidator.js";
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
 import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
@@ -127,6 +127,9 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
   record.resumed_from = resumed?.id ?? null;
   if (instructions) record.redacted = addRedactions({ count: 0, kinds: {} }, tally(instructions.kinds));
   const save = () => writeRecord(memory.dir, record);
+  // Journaled before the record exists, removed once it is final: a kill in between is found by
+  // the next command of any kind, which marks the run failed and deletes a branch it left (adopt.ts).
+  const journal = await beginJournal(memory.dir, "dream", { id });
   await save();
 
   const controller = new AbortController();
@@ -163,6 +166,7 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
     record.runner = null;
     await save();
     await rm(cancelFile, { force: true });
+    await journal.done();
   }
   progress({ stage: "done", message: `dream ${id} ${record.status}` });
   return record;
