@@ -11,6 +11,7 @@ import { costSuite } from "./suites/cost-suite.js";
 import { crashSuite } from "./suites/crash-suite.js";
 import { qualitySuite } from "./suites/quality-suite.js";
 import { realDataSuite } from "./suites/real-data-suite.js";
+import { searchSuite } from "./suites/search-suite.js";
 import { speedSuite } from "./suites/speed-suite.js";
 import type { Series, SuiteContext, SuiteResult } from "./suites/suite.js";
 import { completeRows, suiteFailed } from "./suites/suite-failed.js";
@@ -22,6 +23,7 @@ const SUITES: ReadonlyArray<[Suite, (ctx: SuiteContext) => Promise<SuiteResult>]
   // Right after speed, for the same reason: it times writes with and without fsync.
   ["crash", crashSuite],
   ["quality", qualitySuite],
+  ["search", searchSuite],
   ["real-data", realDataSuite],
   ["cost", costSuite],
 ];
