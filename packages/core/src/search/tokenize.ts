@@ -28,8 +28,10 @@ export function tokenize(text: string): string[] {
 
 // Words that say nothing about which memory is meant ("what did we decide about the port?"):
 // `stopword`'s English list, dropped from queries only, so that a query made of nothing else
-// ("make", "who") still finds memories about them.
-const STOP_WORDS: ReadonlySet<string> = new Set(englishStopWords);
+// ("who", "how") still finds memories about them. Kept: words that are also commands or
+// subcommands a memory is about (`make test`, `kubectl get`, `docker compose up`).
+const COMMAND_WORDS = new Set(["make", "get", "up"]);
+const STOP_WORDS: ReadonlySet<string> = new Set(englishStopWords.filter((word) => !COMMAND_WORDS.has(word)));
 
 /**
  * The index term of a token: its Porter stem (`stemmer`), so that "listening", "listens" and
