@@ -515,9 +515,21 @@ export async function openSearchIndex(options: SearchIndexOptions): Promise<Sear
       const { under } = searchOptions;
       const inScope = (path: string): boolean => under === undefined || under === "" || path.startsWith(under);
       const known = (term: string): boolean => hasTerm(mini as MiniSearch<unknown>, indexTerm(term));
-      const queries = termQueries(terms, searchOptions.prefix !== false, searchOptions.fuzzy !== false, known);
-      const base: SearchOptions = { boost: BOOST, ...(under === undefined || under === "" ? {} : { filter: (result: SearchResult) => inScope(result.id as string) }) };
-      const run = (combineWith: "AND" | "OR"): Scored[] => mini.search({ combineWith, queries }, base).map((r) => ({ path: r.id as string, score: r.score }));
+      const prefix = searchOptions.prefix !== false;
+      const fuzzy = searchOptions.fuzzy !== false;
+      const last = terms.length - 1;
+      const base: SearchOptions = {
+        boost: BOOST,
+        prefix: prefix ? (term, i) => i === last && term.length >= MIN_PREFIX_LENGTH : false,
+        fuzzy: fuzzy ? (term) => (term.length >= MIN_TWO_EDITS_LENGTH ? 2 : term.length >= MIN_FUZZY_LENGTH ? 1 : false) : false,
+        ...(under === undefined || under === "" ? {} : { filter: (result: SearchResult) => inScope(result.id as string) }),
+      };
+      // A plain string query unless a term is a typo (a query tree costs more to run).
+      const typos = fuzzy && terms.some((term) => term.length >= MIN_TYPO_LENGTH && !known(term));
+      const tree = typos ? termQueries(terms, prefix, known) : undefined;
+      const text = terms.join(" ");
+      const run = (combineWith: "AND" | "OR"): Scored[] =>
+        mini.search(tree === undefined ? text : { combineWith, queries: tree }, { ...base, combineWith }).map((r) => ({ path: r.id as string, score: r.score }));
       const combine = searchOptions.combine ?? "and-then-or";
       if (combine !== "and-then-or" || terms.length === 1) {
         const scored = run(combine === "and" ? "AND" : "OR");
@@ -644,19 +656,19 @@ class Turns {
 }
 
 /**
- * One query per term, for minisearch's AND/OR: the term itself (the last one also as a prefix,
+ * One query per term, for a query with a typo: the term itself (the last one also as a prefix,
  * long ones within their edit distance) or, for a term no memory has, within one edit or, at a
  * fuzzy match's weight, with two adjacent letters swapped — Levenshtein counts a swap as two
  * edits, too many for a short word.
  */
-function termQueries(terms: string[], prefix: boolean, fuzzy: boolean, known: (term: string) => boolean): Query[] {
+function termQueries(terms: string[], prefix: boolean, known: (term: string) => boolean): Query[] {
   const last = terms.length - 1;
-  return terms.map((term, i) => {
-    const unknown = fuzzy && term.length >= MIN_TYPO_LENGTH && !known(term);
+  return terms.map((term, i): Query => {
+    const unknown = term.length >= MIN_TYPO_LENGTH && !known(term);
     const exact: Query = {
       queries: [term],
       prefix: prefix && i === last && term.length >= MIN_PREFIX_LENGTH,
-      fuzzy: fuzzy ? (t: string) => (t.length >= MIN_TWO_EDITS_LENGTH ? 2 : t.length >= MIN_FUZZY_LENGTH || unknown ? 1 : false) : false,
+      fuzzy: (t: string) => (t.length >= MIN_TWO_EDITS_LENGTH ? 2 : t.length >= MIN_FUZZY_LENGTH || unknown ? 1 : false),
     };
     const swaps = unknown ? swapped(term) : [];
     if (swaps.length === 0) return exact;
