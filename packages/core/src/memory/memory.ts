@@ -619,11 +619,13 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     async search(query, searchOptions = {}) {
       const limit = searchOptions.limit ?? 20;
       const all = [...(await openIndexes()).values()];
-      const across = (combine: "and" | "or") => all.flatMap((index) => index.search(query, { ...searchOptions, limit, combine }));
-      let hits = across("and");
-      if (hits.length === 0) hits = across("or");
-      hits.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      return hits.slice(0, limit);
+      const byScore = (a: SearchHit, b: SearchHit): number => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+      const across = (combine: "and" | "or") => all.flatMap((index) => index.search(query, { ...searchOptions, limit, combine })).sort(byScore);
+      // As in one index: memories with every term first, then those with some.
+      const every = across("and").slice(0, limit);
+      if (every.length >= limit) return every;
+      const seen = new Set(every.map((hit) => hit.path));
+      return [...every, ...across("or").filter((hit) => !seen.has(hit.path))].slice(0, limit);
     },
 
     async doctor() {
