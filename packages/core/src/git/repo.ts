@@ -51,6 +51,11 @@ export interface GitRepo {
   /** The commit HEAD points at, or `null` in a repository with no commits. */
   head(): Promise<string | null>;
   /**
+   * Like `head`, read from `.git` with no git process in the common layout (a branch checked
+   * out in a plain repository, loose or packed ref); cheap enough to ask before every search.
+   */
+  headFast(): Promise<string | null>;
+  /**
    * Commits exactly `paths` (edits, deletions, and the new files listed in `added`) and nothing
    * else that may be staged; returns the new commit id.
    */
@@ -109,6 +114,10 @@ export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): 
     async head() {
       const result = await run(["rev-parse", "--verify", "-q", "HEAD"], { okCodes: [1] });
       return result.code === 0 ? result.stdout.trim() : null;
+    },
+    async headFast() {
+      const fast = await readHeadRef(dir);
+      return fast === undefined ? repo.head() : fast;
     },
     async commitPaths(paths, message, author, added = paths) {
       // `commit -- <paths>` takes tracked files straight from the work tree; only new files
@@ -170,18 +179,31 @@ async function syncRefFolders(gitDir: string): Promise<void> {
 }
 
 /**
- * HEAD's commit read straight from `.git` (a file read instead of a git process), for the
- * common layout of a branch checked out in a plain repository; `null` sends the caller to
- * `rev-parse` for anything else (worktrees, detached HEAD, packed refs).
+ * HEAD's commit read straight from `.git` (file reads instead of a git process), for the
+ * common layout of a branch checked out in a plain repository, its ref loose or packed;
+ * `null` for a branch with no commits yet, `undefined` sends the caller to `rev-parse` for
+ * anything else (worktrees, detached HEAD, symbolic refs).
  */
-async function readHeadRef(dir: string): Promise<string | null> {
+export async function readHeadRef(dir: string): Promise<string | null | undefined> {
   try {
     const head = (await readFile(join(dir, ".git", "HEAD"), "utf8")).trim();
-    if (!head.startsWith("ref: refs/heads/")) return null;
-    const sha = (await readFile(join(dir, ".git", head.slice(5)), "utf8")).trim();
-    return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
-  } catch {
+    if (!head.startsWith("ref: refs/heads/")) return undefined;
+    const ref = head.slice(5);
+    const loose = await readFile(join(dir, ".git", ref), "utf8").catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
+      throw error;
+    });
+    if (loose !== null) {
+      const sha = loose.trim();
+      return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+    }
+    const packed = await readFile(join(dir, ".git", "packed-refs"), "utf8").catch(() => "");
+    for (const line of packed.split("\n")) {
+      if (line.length === 41 + ref.length && line.endsWith(` ${ref}`) && /^[0-9a-f]{40}$/.test(line.slice(0, 40))) return line.slice(0, 40);
+    }
     return null;
+  } catch {
+    return undefined;
   }
 }
 
