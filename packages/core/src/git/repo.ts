@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fsyncDir } from "../fs/atomic-write.js";
 import { isReverieError } from "../errors.js";
 import { runGit, type GitResult, type GitRunOptions } from "./exec-git.js";
+import { fastCommit } from "./fast-commit.js";
 import { formatTrailers, parseTrailers, type Trailers } from "./trailers.js";
 
 export interface Identity {
@@ -79,6 +80,23 @@ export const DURABLE_GIT_CONFIG: readonly string[] = ["-c", "core.fsync=committe
 export interface OpenRepoOptions {
   /** Run every git command with DURABLE_GIT_CONFIG. @default true */
   durable?: boolean;
+  /**
+   * Make `commitPaths` commits in-process (objects, branch and index written by this process,
+   * see `fastCommit`) where the repository allows it, else with git. Off, every commit runs git.
+   * @default true
+   */
+  inProcess?: boolean;
+}
+
+/** `git config --list -z` as key → last value. */
+function parseConfigList(out: string): Map<string, string> {
+  const config = new Map<string, string>();
+  for (const item of out.split("\0")) {
+    if (item === "") continue;
+    const newline = item.indexOf("\n");
+    config.set(newline === -1 ? item : item.slice(0, newline), newline === -1 ? "" : item.slice(newline + 1));
+  }
+  return config;
 }
 
 /**
@@ -86,17 +104,28 @@ export interface OpenRepoOptions {
  * identity, signing and hooks when configured; only a missing identity is filled in.
  */
 export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): Promise<GitRepo> {
-  const configured = await runGit(dir, ["config", "--get-regexp", "^user\\.(name|email)$"], { okCodes: [1] });
-  const hasName = /^user\.name /m.test(configured.stdout);
-  const hasEmail = /^user\.email /m.test(configured.stdout);
+  const readConfig = async () => parseConfigList((await runGit(dir, ["config", "--list", "-z"], { okCodes: [1] })).stdout);
+  let config = await readConfig();
+  let configStamp = await configMtime(dir);
+  const hasName = config.has("user.name");
+  const hasEmail = config.has("user.email");
   const identityEnv: Record<string, string> = {};
   if (!hasName) Object.assign(identityEnv, { GIT_COMMITTER_NAME: DEFAULT_IDENTITY.name, GIT_AUTHOR_NAME: DEFAULT_IDENTITY.name });
   if (!hasEmail) Object.assign(identityEnv, { GIT_COMMITTER_EMAIL: DEFAULT_IDENTITY.email, GIT_AUTHOR_EMAIL: DEFAULT_IDENTITY.email });
+  /** Who git would record, from the same sources in the same order: the environment reverie gives git, then config. */
+  const who = (role: "author" | "committer"): Identity => {
+    const env: Record<string, string | undefined> = { ...process.env, ...identityEnv };
+    const upper = role.toUpperCase();
+    return {
+      name: env[`GIT_${upper}_NAME`] ?? config.get(`${role}.name`) ?? config.get("user.name") ?? DEFAULT_IDENTITY.name,
+      email: env[`GIT_${upper}_EMAIL`] ?? config.get(`${role}.email`) ?? config.get("user.email") ?? env.EMAIL ?? DEFAULT_IDENTITY.email,
+    };
+  };
 
-  const config = repoOptions.durable === false ? [] : DURABLE_GIT_CONFIG;
+  const durableConfig = repoOptions.durable === false ? [] : DURABLE_GIT_CONFIG;
   // On every command, not only commits: merges, rebases, fast-import and update-ref write objects and refs too.
   const run = (args: readonly string[], options: GitRunOptions = {}) =>
-    runGit(dir, [...config, ...args], { ...options, env: { ...identityEnv, ...options.env } });
+    runGit(dir, [...durableConfig, ...args], { ...options, env: { ...identityEnv, ...options.env } });
 
   let gitDir: Promise<string> | null = null;
   const repo: GitRepo = {
@@ -120,6 +149,17 @@ export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): 
       return fast === undefined ? repo.head() : fast;
     },
     async commitPaths(paths, message, author, added = paths) {
+      if (repoOptions.inProcess !== false) {
+        // A config edited since the open (signing turned on, a hooks path) is read again: one stat per commit.
+        const stamp = await configMtime(dir);
+        if (stamp !== configStamp) {
+          config = await readConfig();
+          configStamp = stamp;
+        }
+        const text = [message.subject, message.body ?? "", formatTrailers(message.trailers)].filter((part) => part !== "").join("\n\n");
+        const made = await fastCommit({ dir, paths, message: text, author: author ?? who("author"), committer: who("committer"), durable: repoOptions.durable !== false, config });
+        if (made !== null) return made;
+      }
       // `commit -- <paths>` takes tracked files straight from the work tree; only new files
       // need an `add` first. One git process fewer on every update keeps writes fast.
       if (added.length > 0) await run(["add", "-A", "--", ...added]);
@@ -164,6 +204,10 @@ export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): 
     },
   };
   return repo;
+}
+
+async function configMtime(dir: string): Promise<number> {
+  return (await stat(join(dir, ".git", "config")).catch(() => null))?.mtimeMs ?? -1;
 }
 
 /**
