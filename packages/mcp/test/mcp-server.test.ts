@@ -118,6 +118,21 @@ describe("reverie mcp over stdio", () => {
     await expect.poll(() => search("9090"), { timeout: 5000 }).toEqual([["/memories/infra/port.md", "API port"]]);
   });
 
+  it("lands 40 concurrent inserts at different lines of one file: 40 lines, 40 commits", async () => {
+    const forty = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+    await client.callTool({ name: "memory_create", arguments: { path: "/memories/shared.md", file_text: forty } });
+    const before = Number(git(dir, "rev-list", "--count", "HEAD").trim());
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => client.callTool({ name: "memory_insert", arguments: { path: "/memories/shared.md", insert_line: i + 1, insert_text: `added ${i + 1}` } })),
+    );
+    expect(results.filter((r) => (r as TextResult).isError).map(text)).toEqual([]);
+    const lines = (await readFile(join(dir, "shared.md"), "utf8")).split("\n");
+    expect(lines.filter((l) => l.startsWith("added ")).length).toBe(40);
+    expect(lines.slice(0, 80)).toEqual(Array.from({ length: 40 }, (_, i) => [`line ${i + 1}`, `added ${i + 1}`]).flat());
+    expect(Number(git(dir, "rev-list", "--count", "HEAD").trim())).toBe(before + 40);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  }, 120_000);
+
   it("errors come back as isError results carrying the code", async () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ["memory_view", { path: "/memories/nope.md" }, "NOT_FOUND"],

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from "node:fs/promises";
+import { closeSync, existsSync, fsync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { deflateSync, inflateSync } from "node:zlib";
 import { ReverieError } from "../errors.js";
@@ -57,6 +57,22 @@ const BLOCKING_CONFIG: ReadonlyArray<[string, (value: string) => boolean]> = [
 ];
 const ATTRIBUTE_WORDS = /\b(filter|text|eol|crlf|ident|working-tree-encoding)\b/;
 
+/** `read()`, or `undefined` when the file or folder is not there. Small reads are synchronous: a thread-pool round trip costs more than the read. */
+function tryRead<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
+/** fsyncs open files and folders (by path) together: the thread pool runs them at once, so the disk flushes about once for all. */
+async function fsyncAll(items: ReadonlyArray<number | string>): Promise<void> {
+  await Promise.all(items.map((item) => (typeof item === "string" ? fsyncDir(item) : new Promise<void>((resolve, reject) => fsync(item, (error) => (error ? reject(error) : resolve()))))));
+}
+
 function isTrue(value: string): boolean {
   return ["true", "yes", "on", "1", ""].includes(value.toLowerCase());
 }
@@ -68,10 +84,10 @@ async function blocker(gitDir: string, dir: string, config: ReadonlyMap<string, 
     const value = config.get(key);
     if (value !== undefined && blocks(value)) return key;
   }
-  const hooks = await readdir(join(gitDir, "hooks")).catch(() => [] as string[]);
+  const hooks = tryRead(() => readdirSync(join(gitDir, "hooks"))) ?? [];
   if (hooks.some((h) => COMMIT_HOOKS.includes(h))) return "hooks";
   for (const file of [join(dir, ".gitattributes"), join(gitDir, "info", "attributes")]) {
-    const text = await readFile(file, "utf8").catch(() => "");
+    const text = tryRead(() => readFileSync(file, "utf8")) ?? "";
     if (text.split("\n").some((line) => !line.trimStart().startsWith("#") && ATTRIBUTE_WORDS.test(line))) return file;
   }
   return null;
@@ -85,17 +101,17 @@ async function blocker(gitDir: string, dir: string, config: ReadonlyMap<string, 
 export async function fastCommit(input: FastCommitInput): Promise<string | null> {
   const { dir, paths, durable } = input;
   const gitDir = join(dir, ".git");
-  if (!(await stat(gitDir).catch(() => null))?.isDirectory()) return null;
+  if (!tryRead(() => statSync(gitDir))?.isDirectory()) return null;
   if ((await blocker(gitDir, dir, input.config)) !== null) return null;
   if (paths.some((p) => p.split("/").some((seg) => seg === "" || seg === "." || seg === ".." || seg === ".git"))) return null;
-  const head = (await readFile(join(gitDir, "HEAD"), "utf8")).trim();
+  const head = readFileSync(join(gitDir, "HEAD"), "utf8").trim();
   if (!head.startsWith("ref: refs/heads/")) return null;
   const ref = head.slice(5);
-  const parent = await readRef(gitDir, ref);
+  const parent = readRef(gitDir, ref);
   if (parent === null) return null;
 
   const objects = new ObjectWriter(gitDir);
-  const parentCommit = await objects.readLoose(parent);
+  const parentCommit = objects.readLoose(parent);
   if (parentCommit?.type !== "commit") return null;
   const rootTree = /^tree ([0-9a-f]{40})$/m.exec(parentCommit.body.toString("latin1"))?.[1];
   if (!rootTree) return null;
@@ -104,23 +120,20 @@ export async function fastCommit(input: FastCommitInput): Promise<string | null>
   const files = new Map<string, { blob: string; mode: string; stat: BigStat } | null>();
   for (const path of new Set(paths)) {
     const abs = join(dir, ...path.split("/"));
-    const info = await lstat(abs, { bigint: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
-      throw error;
-    });
-    if (info === null) {
+    const info = tryRead(() => lstatSync(abs, { bigint: true }));
+    if (info === undefined) {
       files.set(path, null);
       continue;
     }
     if (!info.isFile()) return null;
-    const bytes = await readFile(abs);
-    const after = await lstat(abs, { bigint: true });
+    const bytes = readFileSync(abs);
+    const after = lstatSync(abs, { bigint: true });
     if (after.mtimeNs !== info.mtimeNs || after.size !== info.size) return null; // changing under us: let git decide
     const executable = input.config.get("core.filemode") !== "false" && (Number(info.mode) & 0o111) !== 0;
     files.set(path, { blob: objects.add("blob", bytes), mode: executable ? "100755" : "100644", stat: info });
   }
 
-  const tree = await updateTree(objects, rootTree, [...files].map(([path, file]) => ({ path: path.split("/"), entry: file && { mode: file.mode, sha: file.blob } })));
+  const tree = updateTree(objects, rootTree, [...files].map(([path, file]) => ({ path: path.split("/"), entry: file && { mode: file.mode, sha: file.blob } })));
   if (tree === null || tree === rootTree) return null; // a packed tree on the way, or nothing to commit: git says what it says
   const now = new Date();
   const stamp = `${Math.floor(now.getTime() / 1000)} ${timezone(now)}`;
@@ -128,37 +141,45 @@ export async function fastCommit(input: FastCommitInput): Promise<string | null>
   const commit = objects.add("commit", Buffer.from(commitText, "utf8"));
 
   const indexLock = join(gitDir, "index.lock");
-  const indexHandle = await createLock(indexLock, dir);
+  const indexFd = createLock(indexLock, dir);
   let indexDone = false;
   try {
-    const index = await readIndex(join(gitDir, "index"));
+    const index = readIndex(join(gitDir, "index"));
     if (index === null || [...files.keys()].some((path) => index.conflicted.has(path))) return null;
     await objects.flush(durable);
     await updateRef(gitDir, ref, parent, commit, durable, dir);
     const who = `${input.committer.name} <${input.committer.email}> ${stamp}`;
     const subject = commitText.slice(commitText.indexOf("\n\n") + 2).split("\n")[0];
-    await appendReflogs(gitDir, ref, parent, commit, `${who}\tcommit: ${subject}\n`, input.config);
+    appendReflogs(gitDir, ref, parent, commit, `${who}\tcommit: ${subject}\n`, input.config);
     for (const [path, file] of files) {
       if (file === null) index.entries.delete(path);
       else index.entries.set(path, indexEntry(path, file.blob, file.mode, file.stat));
     }
-    await indexHandle.writeFile(serializeIndex(index));
-    await indexHandle.close();
-    await rename(indexLock, join(gitDir, "index"));
+    writeAll(indexFd, serializeIndex(index));
+    closeSync(indexFd);
+    renameSync(indexLock, join(gitDir, "index"));
     indexDone = true;
     // The branch's new name and the new index, durable together: after a power cut the branch
     // holds the acknowledged commit and the index agrees with it.
-    if (durable) await Promise.all([fsyncDir(dirname(join(gitDir, ref))), fsyncDir(gitDir)]);
+    if (durable) await fsyncAll([dirname(join(gitDir, ref)), gitDir]);
     return commit;
   } finally {
     if (!indexDone) {
-      await indexHandle.close().catch(() => undefined);
-      await unlink(indexLock).catch(() => undefined);
+      try {
+        closeSync(indexFd);
+      } catch {
+        // already closed
+      }
+      tryRead(() => unlinkSync(indexLock));
     }
   }
 }
 
-type BigStat = Awaited<ReturnType<typeof lstat>> & { mtimeNs: bigint; ctimeNs: bigint; dev: bigint; ino: bigint; mode: bigint; uid: bigint; gid: bigint; size: bigint };
+type BigStat = import("node:fs").BigIntStats;
+
+function writeAll(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+}
 
 /** Loose objects: read (inflate) and buffered writes, made durable together by `flush`. */
 class ObjectWriter {
@@ -170,9 +191,9 @@ class ObjectWriter {
   }
 
   /** An object, if it is loose (or written by this writer); `null` when it is packed or missing. */
-  async readLoose(sha: string): Promise<{ type: string; body: Buffer } | null> {
-    const raw = this.pending.get(sha) ?? (await readFile(this.path(sha)).then(inflateSync, () => null));
-    if (raw === null) return null;
+  readLoose(sha: string): { type: string; body: Buffer } | null {
+    const raw = this.pending.get(sha) ?? tryRead(() => inflateSync(readFileSync(this.path(sha))));
+    if (raw === undefined) return null;
     const nul = raw.indexOf(0);
     const [type = ""] = raw.subarray(0, nul).toString("latin1").split(" ");
     return { type, body: raw.subarray(nul + 1) };
@@ -191,26 +212,23 @@ class ObjectWriter {
    * The fsyncs run together, so the disk flushes about once for all of them.
    */
   async flush(durable: boolean): Promise<void> {
-    const todo: Array<{ final: string; temp: string; raw: Buffer }> = [];
-    for (const [sha, raw] of this.pending) {
-      const final = this.path(sha);
-      if (await stat(final).then(() => true, () => false)) continue;
-      await mkdir(dirname(final), { recursive: true });
-      todo.push({ final, temp: join(dirname(final), `tmp_obj_${randomBytes(6).toString("hex")}`), raw });
+    const todo: Array<{ final: string; temp: string; fd: number }> = [];
+    try {
+      for (const [sha, raw] of this.pending) {
+        const final = this.path(sha);
+        if (existsSync(final)) continue;
+        mkdirSync(dirname(final), { recursive: true });
+        const temp = join(dirname(final), `tmp_obj_${randomBytes(6).toString("hex")}`);
+        const fd = openSync(temp, "wx", 0o444);
+        todo.push({ final, temp, fd });
+        writeAll(fd, deflateSync(raw, { level: 1 }));
+      }
+      if (durable) await fsyncAll(todo.map((t) => t.fd));
+    } finally {
+      for (const { fd } of todo) closeSync(fd);
     }
-    await Promise.all(
-      todo.map(async ({ temp, raw }) => {
-        const handle = await open(temp, "wx", 0o444);
-        try {
-          await handle.writeFile(deflateSync(raw, { level: 1 }));
-          if (durable) await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }),
-    );
-    for (const { temp, final } of todo) await rename(temp, final);
-    if (durable) await Promise.all([...new Set(todo.map((t) => dirname(t.final)))].map(fsyncDir));
+    for (const { temp, final } of todo) renameSync(temp, final);
+    if (durable) await fsyncAll([...new Set(todo.map((t) => dirname(t.final)))]);
     this.pending.clear();
   }
 }
@@ -248,10 +266,10 @@ interface Change {
 }
 
 /** The tree `sha` with `changes` applied (new subtrees added to `objects`); `null` when a tree on the way is not loose or a path crosses a file. */
-async function updateTree(objects: ObjectWriter, sha: string | null, changes: Change[]): Promise<string | null> {
+function updateTree(objects: ObjectWriter, sha: string | null, changes: Change[]): string | null {
   let entries: TreeEntry[] = [];
   if (sha !== null) {
-    const tree = await objects.readLoose(sha);
+    const tree = objects.readLoose(sha);
     if (tree?.type !== "tree") return null;
     entries = parseTree(tree.body);
   }
@@ -272,7 +290,7 @@ async function updateTree(objects: ObjectWriter, sha: string | null, changes: Ch
     const existing = byName.get(name);
     if (existing !== undefined && existing.mode !== "40000") return null;
     if (existing === undefined && inner.every((c) => c.entry === null)) continue;
-    const sub = await updateTree(objects, existing?.sha ?? null, inner);
+    const sub = updateTree(objects, existing?.sha ?? null, inner);
     if (sub === null) return null;
     if (sub === EMPTY_TREE) byName.delete(name);
     else byName.set(name, { mode: "40000", name, sha: sub });
@@ -283,18 +301,18 @@ async function updateTree(objects: ObjectWriter, sha: string | null, changes: Ch
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 /** A branch's commit, loose or packed; `null` when it has none. */
-async function readRef(gitDir: string, ref: string): Promise<string | null> {
-  const loose = await readFile(join(gitDir, ref), "utf8").catch(() => null);
-  if (loose !== null) return /^[0-9a-f]{40}$/.test(loose.trim()) ? loose.trim() : null;
-  const packed = await readFile(join(gitDir, "packed-refs"), "utf8").catch(() => "");
+function readRef(gitDir: string, ref: string): string | null {
+  const loose = tryRead(() => readFileSync(join(gitDir, ref), "utf8"));
+  if (loose !== undefined) return /^[0-9a-f]{40}$/.test(loose.trim()) ? loose.trim() : null;
+  const packed = tryRead(() => readFileSync(join(gitDir, "packed-refs"), "utf8")) ?? "";
   for (const line of packed.split("\n")) if (line.endsWith(` ${ref}`) && /^[0-9a-f]{40} /.test(line)) return line.slice(0, 40);
   return null;
 }
 
 /** Creates one of git's lock files (O_EXCL), or fails as git would: the lock is held. */
-async function createLock(path: string, dir: string): Promise<FileHandle> {
+function createLock(path: string, dir: string): number {
   try {
-    return await open(path, "wx", 0o644);
+    return openSync(path, "wx", 0o644);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     throw new ReverieError(
@@ -308,39 +326,39 @@ async function createLock(path: string, dir: string): Promise<FileHandle> {
 /** Moves `ref` from `from` to `to` as git does: lock file, compare, write, rename. */
 async function updateRef(gitDir: string, ref: string, from: string, to: string, durable: boolean, dir: string): Promise<void> {
   const lockPath = join(gitDir, `${ref}.lock`);
-  await mkdir(dirname(lockPath), { recursive: true });
-  const handle = await createLock(lockPath, dir);
+  mkdirSync(dirname(lockPath), { recursive: true });
+  const fd = createLock(lockPath, dir);
+  let closed = false;
   let renamed = false;
   try {
-    const current = await readRef(gitDir, ref);
+    const current = readRef(gitDir, ref);
     if (current !== from) {
       throw new ReverieError("GIT_FAILED", `git's branch ${ref} moved from ${from} to ${current} during a commit in ${dir}; nothing was committed. Try again.`, { ref, expected: from, current });
     }
-    await handle.writeFile(`${to}\n`);
-    if (durable) await handle.sync();
-    await handle.close();
-    await rename(lockPath, join(gitDir, ref));
+    writeAll(fd, Buffer.from(`${to}\n`, "latin1"));
+    if (durable) await fsyncAll([fd]);
+    closeSync(fd);
+    closed = true;
+    renameSync(lockPath, join(gitDir, ref));
     renamed = true;
   } finally {
-    if (!renamed) {
-      await handle.close().catch(() => undefined);
-      await unlink(lockPath).catch(() => undefined);
-    }
+    if (!closed) closeSync(fd);
+    if (!renamed) tryRead(() => unlinkSync(lockPath));
   }
 }
 
 /** The reflog lines git writes for a commit on a branch (when the repository keeps reflogs). */
-async function appendReflogs(gitDir: string, ref: string, from: string, to: string, tail: string, config: ReadonlyMap<string, string>): Promise<void> {
+function appendReflogs(gitDir: string, ref: string, from: string, to: string, tail: string, config: ReadonlyMap<string, string>): void {
   const setting = config.get("core.logallrefupdates");
   if (setting !== undefined && !isTrue(setting) && setting !== "always") return;
   const line = `${from} ${to} ${tail}`;
   for (const log of [join(gitDir, "logs", ref), join(gitDir, "logs", "HEAD")]) {
-    await mkdir(dirname(log), { recursive: true });
-    const handle = await open(log, "a");
+    mkdirSync(dirname(log), { recursive: true });
+    const fd = openSync(log, "a");
     try {
-      await handle.writeFile(line);
+      writeAll(fd, Buffer.from(line, "utf8"));
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 }
@@ -356,8 +374,8 @@ interface GitIndex {
 }
 
 /** Reads a v2/v3 index; `null` for anything else (v4, a required extension, a bad checksum). */
-async function readIndex(path: string): Promise<GitIndex | null> {
-  const data = await readFile(path).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? Buffer.alloc(0) : Promise.reject(error)));
+function readIndex(path: string): GitIndex | null {
+  const data = tryRead(() => readFileSync(path)) ?? Buffer.alloc(0);
   if (data.length === 0) return { version: 2, entries: new Map(), conflicted: new Set(), staged: [] };
   if (data.length < 32 || data.toString("latin1", 0, 4) !== "DIRC") return null;
   const version = data.readUInt32BE(4);

@@ -140,7 +140,12 @@ export interface Memory {
   resolve(path: string): Resolved;
   read(path: string): Promise<MemoryFile>;
   exists(path: string): Promise<boolean>;
-  write(path: string, content: string, options?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Writes `content`; given a function, it is called under the memory's lock with the file's
+   * current text and hash (`null` when there is no file) and returns the text to write — a
+   * read-modify-write no other writer can slip into (it may throw to write nothing).
+   */
+  write(path: string, content: string | ((current: { content: string; sha256: string } | null) => string), options?: WriteOptions): Promise<WriteResult>;
   remove(path: string, options?: MutationOptions): Promise<RemoveResult>;
   /** Removes several files of one scope in one commit: all of them, or (on any error) none. */
   removeMany(paths: readonly string[], options?: Attribution): Promise<RemoveResult[]>;
@@ -267,6 +272,25 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
    * syncs). A rebase or merge someone else left in progress refuses `what` before any file changes.
    */
   async function locked<T>(scope: Scope, what: string, fn: () => Promise<T>): Promise<T> {
+    // Writers of this process queue here first (in order, without polling the lock file); the
+    // lock timeout then measures only the wait for another process.
+    const previous = queues.get(scope) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    queues.set(scope, tail);
+    await previous;
+    try {
+      return await lockedAcross(scope, what, fn);
+    } finally {
+      release();
+      if (queues.get(scope) === tail) queues.delete(scope);
+    }
+  }
+
+  const queues = new Map<Scope, Promise<void>>();
+
+  async function lockedAcross<T>(scope: Scope, what: string, fn: () => Promise<T>): Promise<T> {
     const handle = await lockMemoryFolder(scope.dir, async () => scope.repo!, {
       onNotice: options.onNotice ?? stderrNotice,
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
@@ -491,7 +515,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       return (await readBytes(resolve(path))) !== null;
     },
 
-    async write(path, content, call = {}) {
+    async write(path, given, call = {}) {
       const target = resolve(path);
       assertWritable(target);
       const who = attribution(call);
@@ -500,6 +524,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
         const existingText = bytes === null ? null : decodeUtf8(bytes, target.path);
+        const content = typeof given === "string" ? given : given(existingText === null ? null : { content: existingText, sha256: currentHash! });
         if (!call.allowSecrets) {
           await assertNoNewSecrets(target.path, [{ what: "path", text: target.path }, { what: "content", text: content, before: existingText }, ...attributionChecks(who)]);
         }
