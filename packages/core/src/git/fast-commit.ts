@@ -35,7 +35,7 @@ export interface FastCommitInput {
 /** Hooks `git commit` runs; any of them present sends the commit to git. */
 const COMMIT_HOOKS = ["pre-commit", "prepare-commit-msg", "commit-msg", "post-commit", "reference-transaction", "post-index-change", "pre-auto-gc"];
 /** Environment that changes where or how git commits; set, git does the commit. */
-const GIT_ENV = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_NAMESPACE", "GIT_REPLACE_REF_BASE", "GIT_NO_REPLACE_OBJECTS", "GIT_CEILING_DIRECTORIES"];
+const GIT_ENV = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_NAMESPACE", "GIT_REPLACE_REF_BASE", "GIT_NO_REPLACE_OBJECTS", "GIT_CEILING_DIRECTORIES"];
 /** Config that changes what a commit writes or runs. */
 const BLOCKING_CONFIG: ReadonlyArray<[string, (value: string) => boolean]> = [
   ["commit.gpgsign", isTrue],
@@ -136,8 +136,11 @@ export async function fastCommit(input: FastCommitInput): Promise<string | null>
   const tree = updateTree(objects, rootTree, [...files].map(([path, file]) => ({ path: path.split("/"), entry: file && { mode: file.mode, sha: file.blob } })));
   if (tree === null || tree === rootTree) return null; // a packed tree on the way, or nothing to commit: git says what it says
   const now = new Date();
-  const stamp = `${Math.floor(now.getTime() / 1000)} ${timezone(now)}`;
-  const commitText = `tree ${tree}\nparent ${parent}\nauthor ${input.author.name} <${input.author.email}> ${stamp}\ncommitter ${input.committer.name} <${input.committer.email}> ${stamp}\n\n${cleanMessage(input.message)}`;
+  const ownStamp = `${Math.floor(now.getTime() / 1000)} ${timezone(now)}`;
+  const authorStamp = envDate("GIT_AUTHOR_DATE") ?? ownStamp;
+  const stamp = envDate("GIT_COMMITTER_DATE") ?? ownStamp;
+  if (authorStamp === null || stamp === null) return null;
+  const commitText = `tree ${tree}\nparent ${parent}\nauthor ${input.author.name} <${input.author.email}> ${authorStamp}\ncommitter ${input.committer.name} <${input.committer.email}> ${stamp}\n\n${cleanMessage(input.message)}`;
   const commit = objects.add("commit", Buffer.from(commitText, "utf8"));
 
   const indexLock = join(gitDir, "index.lock");
@@ -146,8 +149,9 @@ export async function fastCommit(input: FastCommitInput): Promise<string | null>
   try {
     const index = readIndex(join(gitDir, "index"));
     if (index === null || [...files.keys()].some((path) => index.conflicted.has(path))) return null;
-    await objects.flush(durable);
-    await updateRef(gitDir, ref, parent, commit, durable, dir);
+    // The branch's lock is written first so its fsync runs with the objects' (one disk flush for
+    // both); it is renamed into place only once the objects it names are durable.
+    await updateRef(gitDir, ref, parent, commit, dir, (fd) => objects.flush(durable, durable ? [fd] : []));
     const who = `${input.committer.name} <${input.committer.email}> ${stamp}`;
     const subject = commitText.slice(commitText.indexOf("\n\n") + 2).split("\n")[0];
     appendReflogs(gitDir, ref, parent, commit, `${who}\tcommit: ${subject}\n`, input.config);
@@ -211,7 +215,7 @@ class ObjectWriter {
    * git does; durable, every temp is fsync'd before its rename and each fan-out folder after.
    * The fsyncs run together, so the disk flushes about once for all of them.
    */
-  async flush(durable: boolean): Promise<void> {
+  async flush(durable: boolean, alsoSync: readonly number[] = []): Promise<void> {
     const todo: Array<{ final: string; temp: string; fd: number }> = [];
     try {
       for (const [sha, raw] of this.pending) {
@@ -223,7 +227,7 @@ class ObjectWriter {
         todo.push({ final, temp, fd });
         writeAll(fd, deflateSync(raw, { level: 1 }));
       }
-      if (durable) await fsyncAll(todo.map((t) => t.fd));
+      if (durable) await fsyncAll([...todo.map((t) => t.fd), ...alsoSync]);
     } finally {
       for (const { fd } of todo) closeSync(fd);
     }
@@ -266,7 +270,7 @@ interface Change {
 }
 
 /** The tree `sha` with `changes` applied (new subtrees added to `objects`); `null` when a tree on the way is not loose or a path crosses a file. */
-function updateTree(objects: ObjectWriter, sha: string | null, changes: Change[]): string | null {
+function updateTree(objects: ObjectWriter, sha: string | null, changes: Change[], root = true): string | null {
   let entries: TreeEntry[] = [];
   if (sha !== null) {
     const tree = objects.readLoose(sha);
@@ -290,11 +294,13 @@ function updateTree(objects: ObjectWriter, sha: string | null, changes: Change[]
     const existing = byName.get(name);
     if (existing !== undefined && existing.mode !== "40000") return null;
     if (existing === undefined && inner.every((c) => c.entry === null)) continue;
-    const sub = updateTree(objects, existing?.sha ?? null, inner);
+    const sub = updateTree(objects, existing?.sha ?? null, inner, false);
     if (sub === null) return null;
     if (sub === EMPTY_TREE) byName.delete(name);
     else byName.set(name, { mode: "40000", name, sha: sub });
   }
+  // An emptied folder is dropped from its parent, never written (git leaves no such object).
+  if (byName.size === 0 && !root) return EMPTY_TREE;
   return objects.add("tree", serializeTree([...byName.values()]));
 }
 
@@ -323,8 +329,8 @@ function createLock(path: string, dir: string): number {
   }
 }
 
-/** Moves `ref` from `from` to `to` as git does: lock file, compare, write, rename. */
-async function updateRef(gitDir: string, ref: string, from: string, to: string, durable: boolean, dir: string): Promise<void> {
+/** Moves `ref` from `from` to `to` as git does: lock file, compare, write, `before(lockFd)` (which fsyncs it), rename. */
+async function updateRef(gitDir: string, ref: string, from: string, to: string, dir: string, before: (fd: number) => Promise<void>): Promise<void> {
   const lockPath = join(gitDir, `${ref}.lock`);
   mkdirSync(dirname(lockPath), { recursive: true });
   const fd = createLock(lockPath, dir);
@@ -336,7 +342,7 @@ async function updateRef(gitDir: string, ref: string, from: string, to: string, 
       throw new ReverieError("GIT_FAILED", `git's branch ${ref} moved from ${from} to ${current} during a commit in ${dir}; nothing was committed. Try again.`, { ref, expected: from, current });
     }
     writeAll(fd, Buffer.from(`${to}\n`, "latin1"));
-    if (durable) await fsyncAll([fd]);
+    await before(fd);
     closeSync(fd);
     closed = true;
     renameSync(lockPath, join(gitDir, ref));
@@ -460,6 +466,24 @@ function cleanMessage(message: string): string {
   }
   while (out.length > 0 && out[out.length - 1] === "") out.pop();
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * A date git was given in the environment, as a commit's `<seconds> <zone>`: git's internal
+ * form (`1700000000 +0100`, `@1700000000`) or ISO 8601 with its zone (`2026-11-20T10:00:00Z`);
+ * `undefined` when unset, `null` for any other form (git then commits, and parses it itself).
+ */
+function envDate(name: string): string | null | undefined {
+  const value = process.env[name]?.trim();
+  if (value === undefined || value === "") return undefined;
+  const raw = /^@?(\d+)(?: ([+-]\d{4}))?$/.exec(value);
+  if (raw) return `${raw[1]} ${raw[2] ?? "+0000"}`;
+  const iso = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.exec(value);
+  if (!iso) return null;
+  const ms = Date.parse(value.replace(" ", "T"));
+  if (Number.isNaN(ms)) return null;
+  const zone = iso[1] === "Z" ? "+0000" : iso[1]!.replace(":", "");
+  return `${Math.floor(ms / 1000)} ${zone}`;
 }
 
 function timezone(date: Date): string {
