@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fsyncDir } from "../fs/atomic-write.js";
@@ -230,18 +231,27 @@ async function syncRefFolders(gitDir: string): Promise<void> {
  */
 export async function readHeadRef(dir: string): Promise<string | null | undefined> {
   try {
-    const head = (await readFile(join(dir, ".git", "HEAD"), "utf8")).trim();
+    // Synchronous reads of two tiny files: asked before every search of a live memory.
+    const head = readFileSync(join(dir, ".git", "HEAD"), "utf8").trim();
     if (!head.startsWith("ref: refs/heads/")) return undefined;
     const ref = head.slice(5);
-    const loose = await readFile(join(dir, ".git", ref), "utf8").catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
-      throw error;
-    });
+    let loose: string | null = null;
+    try {
+      loose = readFileSync(join(dir, ".git", ref), "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    }
     if (loose !== null) {
       const sha = loose.trim();
       return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
     }
-    const packed = await readFile(join(dir, ".git", "packed-refs"), "utf8").catch(() => "");
+    let packed = "";
+    try {
+      packed = readFileSync(join(dir, ".git", "packed-refs"), "utf8");
+    } catch {
+      // no packed refs
+    }
     for (const line of packed.split("\n")) {
       if (line.length === 41 + ref.length && line.endsWith(` ${ref}`) && /^[0-9a-f]{40}$/.test(line.slice(0, 40))) return line.slice(0, 40);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { closeSync, fsync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { readdir, readFile, unlink } from "node:fs/promises";
+import { closeSync, fsync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir } from "../fs/atomic-write.js";
 import { reverieTempDir, tempFileName } from "./temp-files.js";
@@ -88,7 +88,13 @@ export interface PendingEntry {
 /** Every journal entry in the memory (an unreadable one — torn by a crash mid-write — is dropped: its first step never ran). */
 export async function readJournal(memoryDir: string): Promise<PendingEntry[]> {
   const dir = journalDir(memoryDir);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
+  let all: string[] = [];
+  try {
+    all = readdirSync(dir); // before every write, of a folder that is almost always empty
+  } catch {
+    // no journal yet
+  }
+  const names = all.filter((n) => n.endsWith(".json")).sort();
   const out: PendingEntry[] = [];
   for (const name of names) {
     const path = join(dir, name);
