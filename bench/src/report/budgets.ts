@@ -8,6 +8,10 @@ export const Budgets: Readonly<Record<string, Budget>> = {
   index_rebuild_s_10k: { max: 2 },
   dream_offline_100_sessions_s: { max: 3 },
   import_mb_per_s: { min: 50 },
+  // Issue 14: reverie ÷ the plain-file peers, measured in the same run.
+  mcp_write_p50_ratio: { max: 1.5 },
+  mcp_search_p50_ratio: { max: 1.0 },
+  memory_tool_create_p50_ratio: { max: 2 },
   anthropic_prompt_ratio: { max: 0.4 },
   dedup_f1: { min: 0.95 },
   wrongful_retirements: { max: 0 },

@@ -54,6 +54,9 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("index_rebuild_s_10k", "s"),
     expect("dream_offline_100_sessions_s", "s"),
     expect("import_mb_per_s", "MB/s"),
+    expect("mcp_write_p50_ratio", "ratio"),
+    expect("mcp_search_p50_ratio", "ratio"),
+    expect("memory_tool_create_p50_ratio", "ratio"),
   ],
   crash: CRASH_METRICS,
   security: [

@@ -316,3 +316,31 @@ describe("list", () => {
     await expect(memory.list("../outside")).rejects.toMatchObject({ code: "INVALID_PATH", message: expect.stringContaining("'..' segments are not allowed") });
   });
 });
+
+describe("a live memory (long-lived processes)", () => {
+  it("searches one open index that catches up with other processes' commits, and a plain memory does not", async () => {
+    const live = await openMemory(dir, { live: true, clock: CLOCK });
+    const plain = await openMemory(dir, { clock: CLOCK });
+    try {
+      await live.write("infra/port.md", "# API port\nThe API listens on 8080.\n");
+      await plain.search("anything");
+      expect((await live.search("8080")).map((h) => h.path)).toEqual(["infra/port.md"]);
+      const other = await openMemory(dir, { agent: "other" });
+      await other.write("ops/deploy.md", "# Deploy\nDeploy from the zanzibar branch.\n");
+      await other.close();
+      await writeFile(join(dir, "by-git.md"), "# Rollback\nRoll back with the quokka tag.\n");
+      git(dir, "add", "by-git.md");
+      git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "by hand");
+      expect((await live.search("zanzibar")).map((h) => h.path)).toEqual(["ops/deploy.md"]);
+      expect((await live.search("quokka")).map((h) => h.path)).toEqual(["by-git.md"]);
+      // The plain memory's index is as of its open: it has not seen the other writers.
+      expect(await plain.search("zanzibar")).toEqual([]);
+      git(dir, "rm", "-q", "by-git.md");
+      git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "by hand");
+      expect(await live.search("quokka")).toEqual([]);
+    } finally {
+      await live.close();
+      await plain.close();
+    }
+  });
+});
