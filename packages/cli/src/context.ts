@@ -34,6 +34,18 @@ export async function readStdin(ctx: CommandContext, what: string, hint: string)
   return Buffer.concat(chunks);
 }
 
+/** The folder `dir` resolves to when neither --dir nor $REVERIE_DIR is given. */
+export const DEFAULT_DIR = "./memory";
+
+/**
+ * ` --dir <folder>` for a command a hint tells the user to run, so it works where they pasted the
+ * one that printed it; "" for the default ./memory. Quoted for a shell when it needs to be.
+ */
+export function dirOption(dir: string): string {
+  if (dir === DEFAULT_DIR) return "";
+  return ` --dir ${/^[\w@%+=:,./~-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, "'\\''")}'`}`;
+}
+
 /** Short commit id for human output. */
 export function short(commit: string | null | undefined): string {
   return commit ? commit.slice(0, 7) : "-";

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Command, CommanderError, Help, Option } from "commander";
 import { isReverieError, ReverieError } from "@reverie/core";
-import type { CommandContext } from "./context.js";
+import { DEFAULT_DIR, type CommandContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
 export interface MainIo {
@@ -52,7 +52,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const globals = command.optsWithGlobals<{ dir?: string; json?: boolean; agent?: string }>();
       const agent = globals.agent ?? env.REVERIE_AGENT;
       const ctx: CommandContext = {
-        dir: globals.dir ?? env.REVERIE_DIR ?? "./memory",
+        dir: globals.dir ?? env.REVERIE_DIR ?? DEFAULT_DIR,
         json: globals.json === true,
         ...(agent ? { agent } : {}),
         env,

@@ -1,6 +1,6 @@
 import { readDream, BLOCKING_GATES, type DreamRecord } from "@reverie/dream";
 import { openMemory } from "@reverie/core";
-import { print, short, type CommandContext } from "../context.js";
+import { dirOption, print, short, type CommandContext } from "../context.js";
 
 /** Failures of the model provider, where resuming reuses the answers already paid for. */
 const MODEL_ERRORS: ReadonlySet<string> = new Set(["model_error", "rate_limited", "timeout"]);
@@ -15,6 +15,7 @@ function ops(record: DreamRecord): string {
 /** The human summary of a run: what it proposes, why, the gates, and what to do next. */
 export function describeRun(record: DreamRecord, dirArg: string): string {
   const lines: string[] = [];
+  const dir = dirOption(dirArg);
   const cost = record.usage.cost_usd > 0 ? `, $${record.usage.cost_usd.toFixed(4)}` : "";
   const tokens = record.usage.input_tokens + record.usage.output_tokens > 0 ? `, ${record.usage.input_tokens} in / ${record.usage.output_tokens} out tokens${cost}` : "";
   lines.push(`Dream ${record.id}: ${record.status} (${record.provider}${record.model ? ` ${record.model}` : ""}, ${record.inputs.sessions.length} sessions, base ${short(record.inputs.base_commit)}${tokens})`);
@@ -28,7 +29,7 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
   if (undated.length > 0) {
     lines.push(`  order guessed: ${undated.length} of ${record.inputs.sessions.length} sessions carry no timestamps, so they were read by file name, before the dated ones (${undated.slice(0, 3).join(", ")}${undated.length > 3 ? ", …" : ""}); "latest" among them follows that order`);
   }
-  if (record.status === "failed" && (record.provider === "anthropic" || (record.error !== null && MODEL_ERRORS.has(record.error.type)))) lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}`);
+  if (record.status === "failed" && (record.provider === "anthropic" || (record.error !== null && MODEL_ERRORS.has(record.error.type)))) lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}${dir}`);
   if (record.outputs.branch || record.operations.length > 0) lines.push(`  ${ops(record)}${record.outputs.branch ? ` on branch ${record.outputs.branch}` : ""}`);
   for (const op of record.operations) {
     const cites = op.evidence.map((e) => `${e.session}#${e.turn}`).join(", ");
@@ -47,7 +48,6 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
   }
   for (const line of record.ignored_instructions) lines.push(`  instruction not applied: ${line}`);
   for (const warning of record.warnings) lines.push(`  warning: ${warning}`);
-  const dir = dirArg === "./memory" ? "" : ` --dir ${dirArg}`;
   if (record.adopted) lines.push(`  adopted in commit ${short(record.adopted.commit)} at ${record.adopted.at}`);
   else if (record.archived_at) lines.push(`  discarded at ${record.archived_at}`);
   else if (record.status === "completed" && record.outputs.branch) {
