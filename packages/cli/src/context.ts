@@ -1,4 +1,4 @@
-import { ReverieError } from "@reverie/core";
+import { ReverieError, shellWord } from "@reverie/core";
 
 /** What every command gets from the composition root: resolved globals and its output streams. */
 export interface CommandContext {
@@ -37,13 +37,9 @@ export async function readStdin(ctx: CommandContext, what: string, hint: string)
 /** The folder `dir` resolves to when neither --dir nor $REVERIE_DIR is given. */
 export const DEFAULT_DIR = "./memory";
 
-/**
- * ` --dir <folder>` for a command a hint tells the user to run, so it works where they pasted the
- * one that printed it; "" for the default ./memory. Quoted for a shell when it needs to be.
- */
-export function dirOption(dir: string): string {
-  if (dir === DEFAULT_DIR) return "";
-  return ` --dir ${/^[\w@%+=:,./~-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, "'\\''")}'`}`;
+/** ` --dir <folder>` for the commands a hint prints, empty for the default folder, so a printed command runs as shown. */
+export function dirFlag(dir: string): string {
+  return dir === DEFAULT_DIR ? "" : ` --dir ${shellWord(dir)}`;
 }
 
 /** Short commit id for human output. */

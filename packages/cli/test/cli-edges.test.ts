@@ -76,7 +76,7 @@ describe("dream inputs and hints (#15.4)", () => {
       expect(message.endsWith("\n") ? error : error.slice(0, message.length), input).toBe(message);
     }
     expect(await readdir(join(dir, ".reverie/runs")).catch(() => [])).toEqual([]);
-    expect(reverie(["dream", "list", "--dir", dir]).stdout).toBe(`No dreams yet. Start one with: reverie dream --sessions <transcripts> --dir ${dir}\n`);
+    expect(reverie(["dream", "list", "--dir", dir]).stdout).toBe(`No dreams yet. Start one with: reverie dream --dir ${dir} --sessions <transcripts>\n`);
   });
 
   it("says to import sessions first, with the commands, when there is nothing to dream over", async () => {

@@ -1,6 +1,6 @@
-import { readDream, BLOCKING_GATES, type DreamRecord } from "@reverie/dream";
-import { openMemory } from "@reverie/core";
-import { dirOption, print, short, type CommandContext } from "../context.js";
+import { newestDream, quoteEvidence, readDream, BLOCKING_GATES, type DreamRecord, type QuotedTurn } from "@reverie/dream";
+import { openMemory, ReverieError, shellWord } from "@reverie/core";
+import { dirFlag, print, short, type CommandContext } from "../context.js";
 
 /** Failures of the model provider, where resuming reuses the answers already paid for. */
 const MODEL_ERRORS: ReadonlySet<string> = new Set(["model_error", "rate_limited", "timeout"]);
@@ -12,10 +12,24 @@ function ops(record: DreamRecord): string {
   return parts.length > 0 ? parts.join(", ") : "no changes";
 }
 
-/** The human summary of a run: what it proposes, why, the gates, and what to do next. */
-export function describeRun(record: DreamRecord, dirArg: string): string {
+/** A cited turn as `dream show --evidence` prints it, indented under its operation. */
+function quoteLines(quote: QuotedTurn): string[] {
+  const where = [quote.at ? quote.at.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, " UTC") : "undated", quote.source ?? quote.stored].join(", ");
+  const lines = [`         ${quote.session}#${quote.turn}  (${where})`];
+  if (quote.missing) lines.push(`           not quoted: ${quote.missing}`);
+  for (const line of quote.lines) {
+    const [first, ...rest] = line.text.split("\n");
+    lines.push(`           ${`${line.label}:`.padEnd(10)}${first}`, ...rest.map((r) => `           ${" ".repeat(10)}${r}`));
+  }
+  return lines;
+}
+
+/**
+ * The human summary of a run: what it proposes, why, the gates, and what to do next. With
+ * `quotes` (aligned with the operations), each operation's evidence is quoted under it.
+ */
+export function describeRun(record: DreamRecord, dirArg: string, quotes?: QuotedTurn[][]): string {
   const lines: string[] = [];
-  const dir = dirOption(dirArg);
   const cost = record.usage.cost_usd > 0 ? `, $${record.usage.cost_usd.toFixed(4)}` : "";
   const tokens = record.usage.input_tokens + record.usage.output_tokens > 0 ? `, ${record.usage.input_tokens} in / ${record.usage.output_tokens} out tokens${cost}` : "";
   lines.push(`Dream ${record.id}: ${record.status} (${record.provider}${record.model ? ` ${record.model}` : ""}, ${record.inputs.sessions.length} sessions, base ${short(record.inputs.base_commit)}${tokens})`);
@@ -29,6 +43,7 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
   if (undated.length > 0) {
     lines.push(`  order guessed: ${undated.length} of ${record.inputs.sessions.length} sessions carry no timestamps, so they were read by file name, before the dated ones (${undated.slice(0, 3).join(", ")}${undated.length > 3 ? ", …" : ""}); "latest" among them follows that order`);
   }
+  const dir = dirFlag(dirArg);
   if (record.status === "failed" && (record.provider === "anthropic" || (record.error !== null && MODEL_ERRORS.has(record.error.type)))) lines.push(`  resume without paying again for finished requests: reverie dream --resume ${record.id}${dir}`);
   if (record.outputs.branch || record.operations.length > 0) lines.push(`  ${ops(record)}${record.outputs.branch ? ` on branch ${record.outputs.branch}` : ""}`);
   for (const op of record.operations) {
@@ -36,7 +51,8 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
     const skipped = record.adopted?.skipped.includes(op.index) ? " (skipped)" : "";
     lines.push(`  ${String(op.index).padStart(3)}. ${op.kind.padEnd(10)} ${op.paths.join(", ")}${skipped}`);
     lines.push(`       ${op.reason}`);
-    if (cites) lines.push(`       evidence: ${cites}`);
+    if (quotes?.[op.index - 1]?.length) lines.push("       evidence:", ...quotes[op.index - 1]!.flatMap(quoteLines));
+    else if (cites) lines.push(`       evidence: ${cites}`);
     if (op.usage) lines.push(`       tokens: ${op.usage.input_tokens} in / ${op.usage.output_tokens} out, $${op.usage.cost_usd.toFixed(4)}`);
   }
   if (record.gates.length > 0) {
@@ -55,14 +71,24 @@ export function describeRun(record: DreamRecord, dirArg: string): string {
     if (blocked.length > 0) {
       lines.push(`  gate(s) ${blocked.join(", ")} failed: fix or discard; adopt anyway with --force   |   reverie dream diff ${record.id}${dir}   |   reverie dream discard ${record.id}${dir}`);
     } else {
-      lines.push(`  next: reverie dream diff ${record.id}${dir}   |   reverie dream adopt ${record.id}${dir} [--skip N]   |   reverie dream discard ${record.id}${dir}`);
+      lines.push(`  next: reverie dream review ${record.id}${dir}   |   reverie dream diff ${record.id}${dir}   |   reverie dream adopt ${record.id}${dir} [--skip N]   |   reverie dream discard ${record.id}${dir}`);
     }
   }
   return lines.join("\n");
 }
 
-export async function run(ctx: CommandContext, id: string): Promise<void> {
+/** The dream `id`, or without one the newest; NOT_FOUND when the memory has none. */
+export async function dreamOrNewest(memoryDir: string, dirArg: string, id: string | undefined): Promise<DreamRecord> {
+  if (id !== undefined) return readDream(memoryDir, id);
+  const newest = await newestDream(memoryDir);
+  if (!newest) throw new ReverieError("NOT_FOUND", `No dreams yet in ${dirArg}. Start one with: reverie dream${dirFlag(dirArg)} --sessions <transcripts>`, { dir: dirArg });
+  return newest;
+}
+
+export async function run(ctx: CommandContext, id: string | undefined, flags: { evidence?: boolean }): Promise<void> {
   const memory = await openMemory(ctx.dir);
-  const record = await readDream(memory.dir, id);
-  print(ctx, describeRun(record, ctx.dir), record);
+  const record = await dreamOrNewest(memory.dir, ctx.dir, id);
+  if (!flags.evidence) return print(ctx, describeRun(record, ctx.dir), record);
+  const quotes = await quoteEvidence(memory.dir, record);
+  print(ctx, describeRun(record, ctx.dir, quotes), { ...record, operations: record.operations.map((op, i) => ({ ...op, quotes: quotes[i] })) });
 }

@@ -1,6 +1,6 @@
 import { isReverieError, openMemory, ReverieError, type ErrorCode } from "@reverie/core";
 import { BLOCKING_GATES, dream, readDream, readInstructionsFile, type DreamErrorType, type DreamRecord } from "@reverie/dream";
-import { dirOption, print, type CommandContext } from "../context.js";
+import { dirFlag, print, type CommandContext } from "../context.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
 import { describeRun } from "./dream-show.js";
@@ -45,7 +45,7 @@ export async function run(ctx: CommandContext, flags: DreamFlags): Promise<numbe
     });
   } catch (error) {
     if (isReverieError(error, "INVALID_INPUT") && error.data.reason === "nothing_to_dream") {
-      const dir = dirOption(ctx.dir);
+      const dir = dirFlag(ctx.dir);
       throw new ReverieError(
         "INVALID_INPUT",
         `Nothing to dream over: ${memory.dir} has no memories and no imported sessions. Import sessions first: reverie import <transcripts>${dir} (e.g. ~/.claude/projects/<project>), or dream over them directly: reverie dream --sessions <transcripts>${dir}`,

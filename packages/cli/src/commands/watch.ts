@@ -2,7 +2,7 @@ import { open, readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadSearchDoc, openMemory, openSearchIndex, searchCacheFile, ReverieError, watchIndex, type IndexWatcher, type Memory, type RefreshStats, type SearchIndex } from "@reverie/core";
 import { dream, type Consolidator } from "@reverie/dream";
-import { count, dirOption, note, type CommandContext } from "../context.js";
+import { count, dirFlag, note, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { positiveInt } from "./numbers.js";
 import { consolidatorFor } from "./provider.js";
@@ -158,7 +158,7 @@ async function watchSessions(
         .map(([kind, n]) => `${kind} ${n}`)
         .join(", ");
       if (record.status === "completed") {
-        log(`dream ${record.id} completed: ${ops || "no changes proposed"}; review with: reverie dream show ${record.id}${dirOption(ctx.dir)}`);
+        log(`dream ${record.id} completed: ${ops || "no changes proposed"}; review with: reverie dream show ${record.id}${dirFlag(ctx.dir)}`);
       } else {
         log(`dream ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`);
       }

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CONFIG_PATH } from "../config.js";
 import { ReverieError } from "../errors.js";
+import { registerMergeDriver } from "../git/merge-driver.js";
 import { initRepo, openRepo, repoTopLevel } from "../git/repo.js";
 import { openMemory, type Memory, type OpenMemoryOptions } from "./memory.js";
 
@@ -33,7 +34,8 @@ async function templateFiles(root: string, rel = ""): Promise<string[]> {
 /**
  * Makes `dir` a memory folder: creates it if needed, copies the template (never overwriting a
  * file already there; a template's top-level `gitignore` becomes `.gitignore`, because npm leaves
- * every `.gitignore` out of an installed package), makes it a git repository of its own, and commits the template.
+ * every `.gitignore` out of an installed package), makes it a git repository of its own with
+ * reverie's merge driver for memory files (see `registerMergeDriver`), and commits the template.
  * @throws ReverieError `ALREADY_EXISTS` when `dir` already is a memory.
  * @example const memory = await initMemory("./memory");
  */
@@ -61,6 +63,7 @@ export async function initMemory(dir: string, options: InitMemoryOptions = {}): 
     added.push(rel);
   }
   const repo = await openRepo(root);
+  if ((await registerMergeDriver(repo)) && !added.includes(".gitattributes")) added.push(".gitattributes");
   if (added.length > 0) await repo.commitPaths(added, { subject: "memory: init", trailers: { "Memory-Op": "init" } });
   return openMemory(root, options);
 }
