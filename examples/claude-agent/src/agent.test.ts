@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initMemory } from "@reverie/core";
 import { reply, startFakeAnthropic, tempDir, type FakeAnthropic } from "@reverie/test-utils";
@@ -80,5 +81,25 @@ describe("a tool-runner agent with the memory tool on a reverie folder", () => {
       "ops-bot|memory: create deploy.md|ops-bot|ses_agent_1",
     ]);
     expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("the agent script", () => {
+  const AGENT = fileURLToPath(new URL("../dist/agent.js", import.meta.url));
+  const script = (args: string[], env: Record<string, string> = {}) => {
+    const result = spawnSync(process.execPath, [AGENT, ...args], { encoding: "utf8", env: { ...process.env, ANTHROPIC_API_KEY: "", ANTHROPIC_AUTH_TOKEN: "", ANTHROPIC_BASE_URL: "", ...env } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  it("without a key says which variable to set, before any request, instead of the SDK's auth error", () => {
+    const run = script([dir, "hello"], { ANTHROPIC_BASE_URL: fake.url });
+    expect(run).toMatchObject({ code: 1, stdout: "" });
+    expect(run.stderr).toBe("claude-agent failed: no Anthropic API key: set ANTHROPIC_API_KEY (from https://console.anthropic.com/settings/keys), or ANTHROPIC_AUTH_TOKEN, and run it again.\n");
+    expect(fake.messageRequests()).toHaveLength(0);
+  });
+
+  it("answers --help with its usage and an option it does not know with a message", () => {
+    expect(script(["--help"])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: ANTHROPIC_API_KEY=… node examples\/claude-agent\/dist\/agent\.js \[memory folder\] \[prompt…\]\n/) });
+    expect(script(["--key", "x"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^claude-agent: unknown option '--key'; it takes a memory folder and a prompt\.\n\nUsage: /) });
   });
 });

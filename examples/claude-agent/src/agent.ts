@@ -35,6 +35,10 @@ export interface AgentOptions {
 
 /** Runs the agent until it stops calling tools; returns its final text. */
 export async function runAgent(options: AgentOptions): Promise<string> {
+  if (!options.client && !options.apiKey && !process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_AUTH_TOKEN) {
+    // The SDK would only fail at the first request, with "Could not resolve authentication method".
+    throw new Error("no Anthropic API key: set ANTHROPIC_API_KEY (from https://console.anthropic.com/settings/keys), or ANTHROPIC_AUTH_TOKEN, and run it again.");
+  }
   const client =
     options.client ??
     new Anthropic({
@@ -63,8 +67,23 @@ export async function runAgent(options: AgentOptions): Promise<string> {
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+const USAGE = `Usage: ANTHROPIC_API_KEY=… node examples/claude-agent/dist/agent.js [memory folder] [prompt…]
+
+  memory folder  a reverie memory (default: ./memory; create one with: reverie init ./memory)
+  prompt         what to ask the agent (default: "What do you remember about this project?")
+  ANTHROPIC_BASE_URL  an Anthropic-compatible endpoint instead of api.anthropic.com`;
+
 if (isMain) {
-  const [memoryDir = "./memory", ...words] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  if (args[0] === "--help" || args[0] === "-h") {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (args[0]?.startsWith("-")) {
+    console.error(`claude-agent: unknown option '${args[0]}'; it takes a memory folder and a prompt.\n\n${USAGE}`);
+    process.exit(1);
+  }
+  const [memoryDir = "./memory", ...words] = args;
   const prompt = words.join(" ") || "What do you remember about this project?";
   runAgent({ memoryDir, prompt, ...(process.env.ANTHROPIC_BASE_URL ? { baseURL: process.env.ANTHROPIC_BASE_URL } : {}) }).then(
     (text) => console.log(text),

@@ -5,11 +5,11 @@
  *   node examples/claude-code/dist/dream-project.js --memory ~/memory [--project /path/to/project]
  */
 import { stat } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { ReverieError } from "@reverie/core";
 import { dream, type DreamRecord } from "@reverie/dream";
 import { claudeCodeProjectDir } from "./claude-code-paths.js";
+import { parseCommandLine } from "./command-line.js";
 
 export interface DreamProjectOptions {
   memoryDir: string;
@@ -30,7 +30,11 @@ export async function dreamOverProject(options: DreamProjectOptions): Promise<Dr
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  const { values } = parseArgs({ options: { memory: { type: "string", default: "./memory" }, project: { type: "string" } } });
+  const values = parseCommandLine(
+    "dream-project.js",
+    "Usage: node examples/claude-code/dist/dream-project.js [--memory <dir>] [--project <dir>]\n\n  --memory <dir>   the reverie memory folder (default: ./memory)\n  --project <dir>  the project Claude Code worked in (default: the current folder)\n  -h, --help       print this help",
+    { memory: { default: "./memory" }, project: {} },
+  );
   dreamOverProject({ memoryDir: values.memory!, ...(values.project ? { project: values.project } : {}) }).then(
     (run) => console.log(`dream ${run.id}: ${run.status}; review with: reverie dream show ${run.id} --dir ${values.memory}`),
     (error: Error) => {

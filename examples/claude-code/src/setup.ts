@@ -6,8 +6,8 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { parseCommandLine } from "./command-line.js";
 
 /** One MCP server entry, as Claude Code's `.mcp.json` and Claude Desktop's config both spell it. */
 export interface McpServerEntry {
@@ -42,9 +42,19 @@ export async function writeProjectMcpConfig(projectDir: string, memoryDir: strin
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  const { values } = parseArgs({ options: { memory: { type: "string", default: "./memory" }, project: { type: "string" } } });
+  const values = parseCommandLine(
+    "setup.js",
+    "Usage: node examples/claude-code/dist/setup.js [--memory <dir>] [--project <dir>]\n\n  --memory <dir>   the reverie memory folder (default: ./memory)\n  --project <dir>  also write <dir>/.mcp.json so everyone on the project gets the server\n  -h, --help       print this help",
+    { memory: { default: "./memory" }, project: {} },
+  );
   console.log(`Register reverie with Claude Code (all projects):\n  ${claudeMcpAddCommand(values.memory!)}`);
   if (values.project) {
-    writeProjectMcpConfig(values.project, values.memory!).then((file) => console.log(`Wrote ${file}; Claude Code asks to approve it on the next start.`));
+    writeProjectMcpConfig(values.project, values.memory!).then(
+      (file) => console.log(`Wrote ${file}; Claude Code asks to approve it on the next start.`),
+      (error: Error) => {
+        console.error(`setup.js: cannot write ${join(values.project!, ".mcp.json")}: ${error.message}`);
+        process.exitCode = 1;
+      },
+    );
   }
 }

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
 import { runFleet } from "./fleet.js";
@@ -30,5 +32,16 @@ describe("the fleet example", () => {
     expect(git(remote, "branch", "--list", "dream/*").trim()).toBe(`dream/${dreamId}`);
     expect(lines.at(-1)).toMatch(new RegExp(`^dream ${dreamId}: \\d+ operations on dream/${dreamId}, pushed for review$`));
     for (const memory of machines) expect(git(memory.dir, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("the fleet script", () => {
+  it("answers --help with its usage and extra arguments with a message, creating nothing", async () => {
+    const cwd = await tempDir();
+    const run = (...args: string[]) => spawnSync(process.execPath, [fileURLToPath(new URL("../dist/fleet.js", import.meta.url)), ...args], { cwd, encoding: "utf8" });
+    expect(run("--help")).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: node examples\/fleet\/dist\/fleet\.js \[work folder\]\n/) });
+    expect(run("a", "b")).toMatchObject({ status: 1, stderr: expect.stringMatching(/^fleet: one work folder, got 2 arguments\.\n\nUsage: /) });
+    expect(run("--verbose")).toMatchObject({ status: 1, stderr: expect.stringMatching(/^fleet: unknown option '--verbose'\.\n/) });
+    expect(await readdir(cwd)).toEqual([]);
   });
 });

@@ -70,7 +70,17 @@ export async function runFleet(work: string, log: (line: string) => void = conso
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  runFleet(process.argv[2] ?? join(process.cwd(), ".reverie-fleet")).catch((error: Error) => {
+  const [folder, ...extra] = process.argv.slice(2);
+  const usage = "Usage: node examples/fleet/dist/fleet.js [work folder]\n\n  work folder  where the two machines and the shared remote are made (default: ./.reverie-fleet; emptied first)";
+  if (folder === "--help" || folder === "-h") {
+    console.log(usage);
+    process.exit(0);
+  }
+  if (folder?.startsWith("-") || extra.length > 0) {
+    console.error(`fleet: ${folder?.startsWith("-") ? `unknown option '${folder}'` : `one work folder, got ${extra.length + 1} arguments`}.\n\n${usage}`);
+    process.exit(1);
+  }
+  runFleet(folder ?? join(process.cwd(), ".reverie-fleet")).catch((error: Error) => {
     console.error(`fleet failed: ${error.message}`);
     process.exitCode = 1;
   });

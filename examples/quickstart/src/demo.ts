@@ -48,6 +48,16 @@ export async function runDemo(target: string, log: (line: string) => void = cons
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
+  const [arg] = process.argv.slice(2);
+  const usage = "Usage: pnpm demo   (node examples/quickstart/dist/demo.js)\n\nAn offline dream over the bundled sample, in ./.reverie-demo/memory (emptied first). It takes no arguments.";
+  if (arg === "--help" || arg === "-h") {
+    console.log(usage);
+    process.exit(0);
+  }
+  if (arg !== undefined) {
+    console.error(`demo: unexpected argument '${arg}'.\n\n${usage}`);
+    process.exit(1);
+  }
   runDemo(join(process.cwd(), ".reverie-demo", "memory")).catch((error: Error) => {
     console.error(`demo failed: ${error.message}`);
     process.exitCode = 1;

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "@reverie/test-utils";
 import { runLibraryExample } from "./library.js";
@@ -19,5 +21,15 @@ describe("the library example", () => {
     // The proposal is a branch; the memory branch itself is unchanged by the dream.
     expect(spawnSync("git", ["branch", "--list", `dream/${id}`], { cwd: dir, encoding: "utf8" }).stdout.trim()).toBe(`dream/${id}`);
     expect(spawnSync("git", ["log", "-1", "--format=%an %(trailers:key=Session,valueonly)"], { cwd: dir, encoding: "utf8" }).stdout.trim()).toBe("coder-1 ses_library");
+  });
+});
+
+describe("the demo script", () => {
+  it("answers --help with what it does and an argument with a message, running nothing", async () => {
+    const cwd = await tempDir();
+    const run = (...args: string[]) => spawnSync(process.execPath, [fileURLToPath(new URL("../dist/demo.js", import.meta.url)), ...args], { cwd, encoding: "utf8" });
+    expect(run("--help")).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: pnpm demo /) });
+    expect(run("x")).toMatchObject({ status: 1, stderr: expect.stringMatching(/^demo: unexpected argument 'x'\.\n\nUsage: /) });
+    expect(await readdir(cwd)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 const argv = process.argv.slice(2);
 
-if (argv[0] === "claude-code" && argv[1] === "hook") {
+// `--help` goes to the CLI, which documents the hook's options.
+if (argv[0] === "claude-code" && argv[1] === "hook" && !argv.includes("--help") && !argv.includes("-h")) {
   // Claude Code waits on this hook: it starts without loading the CLI (see claude-code-hook.ts).
   const { hookMain } = await import("../dist/claude-code-hook.js");
   process.exitCode = await hookMain(argv.slice(2), { env: process.env, stdin: process.stdin, stderr: process.stderr });

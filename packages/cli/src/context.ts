@@ -1,4 +1,4 @@
-import { ReverieError } from "@reverie/core";
+import { ReverieError, shellWord } from "@reverie/core";
 
 /** What every command gets from the composition root: resolved globals and its output streams. */
 export interface CommandContext {
@@ -32,6 +32,14 @@ export async function readStdin(ctx: CommandContext, what: string, hint: string)
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
+}
+
+/** The folder `dir` resolves to when neither --dir nor $REVERIE_DIR is given. */
+export const DEFAULT_DIR = "./memory";
+
+/** ` --dir <folder>` for the commands a hint prints, empty for the default folder, so a printed command runs as shown. */
+export function dirFlag(dir: string): string {
+  return dir === DEFAULT_DIR ? "" : ` --dir ${shellWord(dir)}`;
 }
 
 /** Short commit id for human output. */

@@ -1,9 +1,9 @@
 import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, Help, Option } from "commander";
 import { explainOsError, isReverieError, ReverieError } from "@reverie/core";
-import type { CommandContext } from "./context.js";
+import { DEFAULT_DIR, type CommandContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
 export interface MainIo {
@@ -37,6 +37,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--json", "machine-readable output")
     .version(cliVersion(), "-V, --version", "print reverie's version")
     .showSuggestionAfterError()
+    // Sub-commands inherit this (it is set before any is added): their help lists --dir and --json too.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => stdout.write(text),
@@ -49,7 +51,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals<{ dir?: string; json?: boolean; agent?: string }>();
       const agent = globals.agent ?? env.REVERIE_AGENT;
-      let dir = globals.dir ?? env.REVERIE_DIR ?? "./memory";
+      let dir = globals.dir ?? env.REVERIE_DIR ?? DEFAULT_DIR;
       // `--dir claude-code`: the current project's Claude Code auto memory folder.
       if (dir === "claude-code") dir = await (await import("./claude-code-paths.js")).claudeCodeMemoryFolder(env, process.cwd());
       const ctx: CommandContext = {
@@ -218,7 +220,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     });
 
   const dreamCommand = program.command("dream").description("consolidate the memory into a reviewable branch dream/<id>, and review it");
-  dreamCommand
+  const runDream = dreamCommand
     .command("run", { isDefault: true })
     .description("run a dream (the default: `reverie dream --sessions …`)")
     .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session); claude-code: this folder's Claude Code transcripts")
@@ -230,7 +232,23 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--base-url <url>", "Anthropic-compatible endpoint (default: $ANTHROPIC_BASE_URL)")
     .option("--batch-api", "use Message Batches (half price, slower)")
     .option("--resume <id>", "continue a failed or canceled dream without paying again for finished model requests")
+    // Words after `dream` that name no sub-command reach the default `run`: report them as the
+    // unknown sub-command they are (with commander's "Did you mean …?"), not as excess arguments.
+    .allowExcessArguments()
+    .hook("preAction", () => {
+      const [word] = runDream.args;
+      if (word === undefined) return;
+      if (dreamCommand.args[0] !== "run") (dreamCommand as unknown as { unknownCommand(): never }).unknownCommand();
+      runDream.error(`error: 'dream run' takes no arguments, got '${word}'; pass transcripts or session ids with --sessions ${word}`, { code: "commander.excessArguments" });
+    })
     .action(lazy(() => import("./commands/dream.js")));
+  // `reverie dream --sessions …` is `dream run`, so `dream --help` lists run's options as its own.
+  dreamCommand.configureHelp({
+    showGlobalOptions: true,
+    visibleOptions(this: Help, command: Command) {
+      return [...runDream.options.filter((option) => !option.hidden), ...Help.prototype.visibleOptions.call(this, command)];
+    },
+  });
   dreamCommand.command("list").description("every dream, newest first").action(lazy(() => import("./commands/dream-list.js")));
   dreamCommand
     .command("show")

@@ -97,7 +97,7 @@ describe("exit codes and messages", () => {
   it("moves and deletes a folder of memories in one commit each, and asks for -r before deleting one", () => {
     for (const name of ["team/a.md", "team/sub/b.md"]) expect(reverie(["write", name, "--raw", "--dir", dir], { input: `${name}\n` }).code).toBe(0);
     expect(reverie(["mv", "team/", "crew", "--dir", dir])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^moved 2 memories from team\/ to crew\/ \(commit [0-9a-f]{7}\)\n$/) });
-    expect(reverie(["rm", "crew", "--dir", dir])).toMatchObject({ code: 1, stderr: "reverie: crew/ is a folder of 2 memories. Delete them all, in one commit, with: reverie rm -r crew\n" });
+    expect(reverie(["rm", "crew", "--dir", dir])).toMatchObject({ code: 1, stderr: `reverie: crew/ is a folder of 2 memories. Delete them all, in one commit, with: reverie rm -r crew --dir ${dir}\n` });
     expect(reverie(["mv", "crew", "crew/inner", "--dir", dir])).toMatchObject({ code: 1, stderr: expect.stringContaining("name a new folder outside it") });
     expect(reverie(["rm", "-r", ".", "--dir", dir])).toMatchObject({ code: 1, stderr: 'reverie: "." is the whole memory folder; name a folder inside it.\n' });
     const removed = reverie(["rm", "-r", "crew", "--json", "--dir", dir]);

@@ -37,7 +37,7 @@ describe("reverie doctor after a crash", () => {
       `warning TEMP_FILE: ${temp} (4 bytes) is a temp file left by a process that is no longer running; reverie doctor --fix removes it.`,
       "warning STAGED: left.md is staged but was never committed; reverie doctor --fix commits what is staged (attributed Memory-Op: recover).",
       `3 error(s), 2 warning(s) in ${dir}.`,
-      "Run reverie doctor --fix to repair what is safe to repair.",
+      `Run reverie doctor --fix --dir ${dir} to repair what is safe to repair.`,
       "",
     ]);
     // Reporting changes nothing.

@@ -118,7 +118,8 @@ describe("reverie dream adopt, discard and exit codes", () => {
     git(dir, "branch", "-D", "dream");
     expect(await reverie(["dream", "--sessions", "ses_000000000000000000000000", "--dir", dir])).toMatchObject({
       code: 1,
-      stdout: expect.stringContaining("error (input_session_unavailable)"),
+      stdout: "",
+      stderr: expect.stringContaining("reverie: No session ses_000000000000000000000000 in "),
     });
   });
 
@@ -136,13 +137,13 @@ describe("reverie dream adopt, discard and exit codes", () => {
 
   it("prints the resume hint for a run the model failed", async () => {
     const { describeRun } = await import("../src/commands/dream-show.js");
-    const record = JSON.parse((await reverie(["dream", "--sessions", "ses_000000000000000000000000", "--dir", dir, "--json"])).stdout) as DreamRecord;
-    expect(describeRun({ ...record, error: { type: "rate_limited", message: "429" } }, "./memory")).toContain(`reverie dream --resume ${record.id}`);
+    const record = (await offlineDream()) as DreamRecord;
+    expect(describeRun({ ...record, status: "failed", error: { type: "rate_limited", message: "429" } }, "./memory")).toContain(`reverie dream --resume ${record.id}\n`);
   });
 
   it("says when the order of sessions was guessed because they carry no timestamps", async () => {
     const { describeRun } = await import("../src/commands/dream-show.js");
-    const record = JSON.parse((await reverie(["dream", "--sessions", "ses_000000000000000000000000", "--dir", dir, "--json"])).stdout) as DreamRecord;
+    const record = (await offlineDream()) as DreamRecord;
     const sessions = [{ id: "ses_a", sha256: "0".repeat(64) }, { id: "ses_b", sha256: "1".repeat(64) }];
     expect(describeRun({ ...record, inputs: { ...record.inputs, sessions, undated: ["ses_a"] } }, "./memory")).toContain(
       'order guessed: 1 of 2 sessions carry no timestamps, so they were read by file name, before the dated ones (ses_a); "latest" among them follows that order',

@@ -88,11 +88,11 @@ describe("a retried folder command", () => {
     expect(moved.code).toBe(0);
     const commit = git(dir, "rev-parse", "--short=7", "HEAD").trim();
     expect(reverie(["mv", "f", "g", "--dir", dir])).toMatchObject({ code: 0, stdout: `f/ was already moved to g/ (${FILES} memories, commit ${commit}); nothing left to do\n` });
-    expect(reverie(["mv", "f", "h", "--dir", dir])).toMatchObject({ code: 1, stderr: "reverie: No memories under f/ to move (and f is no memory file: those end in .md). List what exists with: reverie ls\n" });
+    expect(reverie(["mv", "f", "h", "--dir", dir])).toMatchObject({ code: 1, stderr: `reverie: No memories under f/ to move (and f is no memory file: those end in .md). List what exists with: reverie ls --dir ${dir}\n` });
     expect(reverie(["rm", "-r", "g", "--dir", dir]).code).toBe(0);
     const deleted = git(dir, "rev-parse", "--short=7", "HEAD").trim();
     expect(reverie(["rm", "-r", "g", "--dir", dir])).toMatchObject({ code: 0, stdout: `g/ was already deleted (${FILES} memories, commit ${deleted}); nothing left to do\n` });
-    expect(reverie(["rm", "-r", "f", "--dir", dir])).toMatchObject({ code: 1, stderr: "reverie: No memories under f/ to delete. List what exists with: reverie ls\n" });
+    expect(reverie(["rm", "-r", "f", "--dir", dir])).toMatchObject({ code: 1, stderr: `reverie: No memories under f/ to delete. List what exists with: reverie ls --dir ${dir}\n` });
     expect(git(dir, "rev-parse", "--short=7", "HEAD").trim()).toBe(deleted);
   }, 60_000);
 });

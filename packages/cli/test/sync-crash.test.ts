@@ -85,7 +85,7 @@ describe("sync killed during its rebase", () => {
       `warning STALE_LOCK: ${b}/.reverie/lock names a process that is no longer running; the next write takes it over (reverie doctor --fix removes it now).`,
       `warning INTERRUPTED: An interrupted sync of main (its process died); reverie doctor --fix, or any reverie command, undoes what it left half-done.`,
       `1 error(s), 2 warning(s) in ${b}.`,
-      "Run reverie doctor --fix to repair what is safe to repair.",
+      `Run reverie doctor --fix --dir ${b} to repair what is safe to repair.`,
       "",
     ]);
     expect(journal).toMatch(/^sync\.[0-9a-f]{12}\.json$/);

@@ -99,6 +99,28 @@ describe("reverie watch", () => {
     expect(record).toMatchObject({ status: "completed", inputs: { sessions: [expect.anything(), expect.anything()] } });
   });
 
+  it("counts a session file as new only once its last line (or JSON document) is whole", async () => {
+    const sessions = join(base, "projects", "my-app");
+    await mkdir(sessions, { recursive: true });
+    running = startWatch(["--dir", dir, "--sessions", sessions, "--poll-ms", "100"]);
+    await running.waitFor(/watch: watching .* for new sessions \(0 already there\)\n/);
+
+    const lines = (await readFile(join(SAMPLE_SESSIONS, "2026-11-10-tests.jsonl"), "utf8")).split("\n");
+    const cut = lines[1]!.length >> 1;
+    // An agent caught mid-append: one whole line and half of the next; a JSON export caught mid-copy.
+    await writeFile(join(sessions, "live.jsonl"), `${lines[0]}\n${lines[1]!.slice(0, cut)}`);
+    await writeFile(join(sessions, "export.json"), '[{"role": "user", "content": "Run the tests."}');
+    await copyFile(join(SAMPLE_SESSIONS, "2026-11-12-tests-admin.jsonl"), join(sessions, "whole.jsonl"));
+    await running.waitFor(/watch: new session .*whole\.jsonl\n/);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(running.stderr()).not.toMatch(/new session .*(live\.jsonl|export\.json)/);
+
+    await writeFile(join(sessions, "live.jsonl"), `${lines[0]}\n${lines[1]}\n`);
+    await writeFile(join(sessions, "export.json"), '[{"role": "user", "content": "Run the tests."}]');
+    await running.waitFor(/watch: new session .*live\.jsonl\n/);
+    await running.waitFor(/watch: new session .*export\.json\n/);
+  });
+
   it("refuses --dream-after without --sessions", () => {
     const result = spawnSync(process.execPath, [BIN, "watch", "--dir", dir, "--dream-after", "2"], { encoding: "utf8" });
     expect(result.status).toBe(1);

@@ -344,9 +344,13 @@ describe("failures", () => {
     expect(await readdir(join(dir, ".reverie/runs")).catch(() => [])).toEqual([]);
   });
 
-  it("fails with input_session_unavailable for an unknown session id, leaving no branch", async () => {
-    const run = await dream({ memory: dir, sessions: ["ses_000000000000000000000000"] });
-    expect(run).toMatchObject({ status: "failed", error: { type: "input_session_unavailable" }, outputs: { branch: null } });
+  it("refuses an unknown session id, a missing path or nothing to dream over before making a run record or a branch", async () => {
+    await expect(dream({ memory: dir, sessions: ["ses_000000000000000000000000"] })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(dream({ memory: dir, sessions: [join(dir, "..", "nope")] })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const empty = join(await tempDir(), "empty");
+    await initMemory(empty);
+    await expect(dream({ memory: empty })).rejects.toMatchObject({ code: "INVALID_INPUT", data: { reason: "nothing_to_dream" } });
+    for (const memory of [dir, empty]) expect(await readdir(join(memory, ".reverie/runs")).catch(() => [])).toEqual([]);
     expect(git(dir, "branch", "--list", "dream/*")).toBe("");
   });
 

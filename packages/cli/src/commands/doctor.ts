@@ -1,5 +1,5 @@
 import { openMemory } from "@reverie/core";
-import { print, type CommandContext } from "../context.js";
+import { dirFlag, print, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
 /**
@@ -17,7 +17,7 @@ export async function run(ctx: CommandContext, flags: { fix?: boolean } = {}): P
     const fixed = repaired.map((r) => `fixed   ${r.code}: ${r.message.replace(/^reverie: /, "")}`);
     const lines = found.map((d) => `${d.severity === "error" ? "error  " : "warning"} ${d.code}: ${d.message}`);
     const summary = found.length === 0 ? `${memory.dir}: no problems found.` : `${errors} error(s), ${warnings} warning(s) in ${memory.dir}.`;
-    const hint = flags.fix !== true && found.some((d) => FIXABLE.has(d.code)) ? ["Run reverie doctor --fix to repair what is safe to repair."] : [];
+    const hint = flags.fix !== true && found.some((d) => FIXABLE.has(d.code)) ? [`Run reverie doctor --fix${dirFlag(ctx.dir)} to repair what is safe to repair.`] : [];
     print(ctx, [...fixed, ...lines, summary, ...hint].join("\n"), { dir: memory.dir, ok: errors === 0, errors, warnings, problems: found, fixed: repaired });
     return errors > 0 ? EXIT.user : EXIT.ok;
   } finally {

@@ -1,6 +1,5 @@
 import { BLOCKING_GATES, listDreams, type DreamRecord } from "@reverie/dream";
-import { print, type CommandContext } from "../context.js";
-import { dirFlag } from "./dream-show.js";
+import { dirFlag, print, type CommandContext } from "../context.js";
 
 /** "3m", "5h", "2d": how long ago `iso` was, from `now`. */
 export function age(iso: string, now: Date): string {

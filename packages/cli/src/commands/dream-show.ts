@@ -1,6 +1,6 @@
 import { newestDream, quoteEvidence, readDream, BLOCKING_GATES, type DreamRecord, type QuotedTurn } from "@reverie/dream";
 import { openMemory, ReverieError, shellWord } from "@reverie/core";
-import { print, short, type CommandContext } from "../context.js";
+import { dirFlag, print, short, type CommandContext } from "../context.js";
 
 /** Failures of the model provider, where resuming reuses the answers already paid for. */
 const MODEL_ERRORS: ReadonlySet<string> = new Set(["model_error", "rate_limited", "timeout"]);
@@ -10,11 +10,6 @@ function ops(record: DreamRecord): string {
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${kind}`);
   return parts.length > 0 ? parts.join(", ") : record.outputs.index?.commit ? `no operations, ${record.outputs.index.path} rebuilt` : "no changes";
-}
-
-/** ` --dir <folder>` for the hints, empty for the default folder, so a printed command runs as shown. */
-export function dirFlag(dirArg: string): string {
-  return dirArg === "./memory" ? "" : ` --dir ${shellWord(dirArg)}`;
 }
 
 /** A cited turn as `dream show --evidence` prints it, indented under its operation. */

@@ -1,6 +1,6 @@
-import { openMemory, ReverieError, type ErrorCode } from "@reverie/core";
+import { isReverieError, openMemory, ReverieError, type ErrorCode } from "@reverie/core";
 import { BLOCKING_GATES, dream, readDream, readInstructionsFile, type DreamErrorType, type DreamRecord } from "@reverie/dream";
-import { print, type CommandContext } from "../context.js";
+import { dirFlag, print, type CommandContext } from "../context.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
 import { resolveSessionsArgument } from "../claude-code-paths.js";
@@ -45,6 +45,16 @@ export async function run(ctx: CommandContext, flags: DreamFlags): Promise<numbe
       signal: controller.signal,
       onProgress: progress.onProgress,
     });
+  } catch (error) {
+    if (isReverieError(error, "INVALID_INPUT") && error.data.reason === "nothing_to_dream") {
+      const dir = dirFlag(ctx.dir);
+      throw new ReverieError(
+        "INVALID_INPUT",
+        `Nothing to dream over: ${memory.dir} has no memories and no imported sessions. Import sessions first: reverie import <transcripts>${dir} (e.g. ~/.claude/projects/<project>), or dream over them directly: reverie dream --sessions <transcripts>${dir}`,
+        error.data,
+      );
+    }
+    throw error;
   } finally {
     process.off("SIGINT", onSignal);
     progress.finish();

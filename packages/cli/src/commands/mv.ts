@@ -1,5 +1,5 @@
 import { normalizeMemoryFolder, openMemory, ReverieError } from "@reverie/core";
-import { count, print, short, type CommandContext } from "../context.js";
+import { count, dirFlag, print, short, type CommandContext } from "../context.js";
 import { folderAlreadyDone, folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
@@ -16,7 +16,7 @@ export async function run(ctx: CommandContext, from: string, to: string, flags: 
       return;
     }
     if (!from.endsWith(".md") && !to.endsWith(".md")) {
-      throw new ReverieError("NOT_FOUND", `No memories under ${normalizeMemoryFolder(from)}/ to move (and ${from} is no memory file: those end in .md). List what exists with: reverie ls`, { from, to });
+      throw new ReverieError("NOT_FOUND", `No memories under ${normalizeMemoryFolder(from)}/ to move (and ${from} is no memory file: those end in .md). List what exists with: reverie ls${dirFlag(ctx.dir)}`, { from, to });
     }
     const result = await memory.rename(from, to, options);
     print(ctx, `renamed ${result.from} -> ${result.to} (commit ${short(result.commit)})`, result);

@@ -1,5 +1,5 @@
 import { normalizeMemoryFolder, openMemory, ReverieError } from "@reverie/core";
-import { count, print, short, type CommandContext } from "../context.js";
+import { count, dirFlag, print, short, type CommandContext } from "../context.js";
 import { folderAlreadyDone, folderMemories } from "./folder.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
@@ -16,7 +16,7 @@ export async function run(ctx: CommandContext, path: string, flags: MutationFlag
       return;
     }
     if (!path.endsWith(".md") && flags.recursive === true) {
-      throw new ReverieError("NOT_FOUND", `No memories under ${normalizeMemoryFolder(path)}/ to delete. List what exists with: reverie ls`, { path });
+      throw new ReverieError("NOT_FOUND", `No memories under ${normalizeMemoryFolder(path)}/ to delete. List what exists with: reverie ls${dirFlag(ctx.dir)}`, { path });
     }
     const result = await memory.remove(path, options);
     print(ctx, `deleted ${result.path} (commit ${short(result.commit)})`, result);
@@ -24,7 +24,7 @@ export async function run(ctx: CommandContext, path: string, flags: MutationFlag
   }
   const memories = count(folder.paths.length, "memory", "memories");
   if (flags.recursive !== true) {
-    throw new ReverieError("INVALID_INPUT", `${folder.folder}/ is a folder of ${memories}. Delete them all, in one commit, with: reverie rm -r ${folder.folder}`, { path, count: folder.paths.length });
+    throw new ReverieError("INVALID_INPUT", `${folder.folder}/ is a folder of ${memories}. Delete them all, in one commit, with: reverie rm -r ${folder.folder}${dirFlag(ctx.dir)}`, { path, count: folder.paths.length });
   }
   if (options.expectHash !== undefined) throw new ReverieError("INVALID_INPUT", "--expect-hash guards one file's content; it cannot guard a folder. Drop it, or delete the files one by one.", { path });
   const results = await memory.removeMany(folder.paths, options);

@@ -1,8 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadSearchDoc, openMemory, openSearchIndex, searchCacheFile, ReverieError, watchIndex, type IndexWatcher, type Memory, type RefreshStats, type SearchIndex } from "@reverie/core";
 import { dream, type Consolidator } from "@reverie/dream";
-import { count, note, type CommandContext } from "../context.js";
+import { count, dirFlag, note, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { positiveInt } from "./numbers.js";
 import { consolidatorFor } from "./provider.js";
@@ -103,9 +103,34 @@ async function transcripts(dir: string): Promise<string[]> {
 }
 
 /**
+ * Whether a transcript's last write is whole: a JSONL file ends with its line's newline, a JSON
+ * file parses. A file caught mid-write (an agent appending a line, a copy in progress) is not.
+ */
+async function isComplete(file: string, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  if (/\.json$/i.test(file)) {
+    try {
+      JSON.parse(await readFile(file, "utf8"));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const handle = await open(file, "r");
+  try {
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Polls `dir` for transcripts that were not there when watching started; once `dreamAfter` of
- * them have appeared (and stopped growing for one poll), dreams over them. Polling rather than
- * file events: a projects folder is small, and a session file is appended to for its whole
+ * them have appeared, dreams over them. A file counts as new once it is settled: the same size
+ * and mtime as at the previous poll, and its last line or JSON document complete. Polling rather
+ * than file events: a projects folder is small, and a session file is appended to for its whole
  * life, so "new and settled" is what matters.
  */
 async function watchSessions(
@@ -118,7 +143,8 @@ async function watchSessions(
   log: (line: string) => void,
 ): Promise<{ close(): Promise<void> }> {
   const known = new Set(await transcripts(dir));
-  const sizes = new Map<string, number>();
+  /** Size and mtime of each new file at the previous poll. */
+  const seen = new Map<string, string>();
   let pending: string[] = [];
   let dreaming: Promise<void> | null = null;
   let closed = false;
@@ -133,7 +159,7 @@ async function watchSessions(
         .map(([kind, n]) => `${kind} ${n}`)
         .join(", ");
       if (record.status === "completed") {
-        log(`dream ${record.id} completed: ${ops || "no changes proposed"}; review with: reverie dream show ${record.id} --dir ${ctx.dir}`);
+        log(`dream ${record.id} completed: ${ops || "no changes proposed"}; review with: reverie dream show ${record.id}${dirFlag(ctx.dir)}`);
       } else {
         log(`dream ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`);
       }
@@ -145,14 +171,16 @@ async function watchSessions(
   async function poll(): Promise<void> {
     for (const file of await transcripts(dir)) {
       if (known.has(file)) continue;
-      const size = (await stat(file).catch(() => null))?.size;
-      if (size === undefined) continue;
-      if (sizes.get(file) !== size) {
-        sizes.set(file, size);
+      const info = await stat(file).catch(() => null);
+      if (info === null) continue;
+      const shape = `${info.size}:${info.mtimeMs}`;
+      if (seen.get(file) !== shape) {
+        seen.set(file, shape);
         continue;
       }
+      if (!(await isComplete(file, info.size).catch(() => false))) continue;
       known.add(file);
-      sizes.delete(file);
+      seen.delete(file);
       pending.push(file);
       log(`new session ${file}${dreamAfter ? ` (${pending.length}/${dreamAfter})` : ""}`);
     }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { decodeUtf8, openMemory, ReverieError } from "@reverie/core";
-import { print, readStdin, short, type CommandContext } from "../context.js";
+import { dirFlag, print, readStdin, short, type CommandContext } from "../context.js";
 import { mutationOptions, type MutationFlags } from "./options.js";
 
 interface WriteFlags extends MutationFlags {
@@ -18,7 +18,7 @@ export async function run(ctx: CommandContext, path: string, flags: WriteFlags):
     ? await readFile(flags.file).catch((error: NodeJS.ErrnoException) => {
         throw new ReverieError("NOT_FOUND", `Cannot read --file ${flags.file}: ${error.code === "ENOENT" ? "no such file" : error.message}.`, { file: flags.file });
       })
-    : await readStdin(ctx, "content to write", `echo "Use pnpm, not npm." | reverie write ${path}`);
+    : await readStdin(ctx, "content to write", `echo "Use pnpm, not npm." | reverie write ${path}${dirFlag(ctx.dir)}`);
   const result = await memory.write(path, decodeUtf8(bytes, source), {
     ...options,
     stamp: flags.raw !== true,

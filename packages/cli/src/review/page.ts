@@ -1,5 +1,5 @@
 import { BLOCKING_GATES, type DreamRecord, type QuotedTurn, type RecordedOperation } from "@reverie/dream";
-import { dirFlag } from "../commands/dream-show.js";
+import { dirFlag } from "../context.js";
 import type { ReviewData } from "./review-data.js";
 import { PAGE_CSS, PAGE_SCRIPT } from "./page-assets.js";
 

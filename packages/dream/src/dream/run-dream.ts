@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { readFile, rm, stat } from "node:fs/promises";
-import { beginJournal, isReverieError, lockMemoryFolder, newId, openMemory, redactSecrets, ReverieError, type Memory } from "@reverie/core";
+import { beginJournal, isReverieError, lockMemoryFolder, newId, openMemory, redactSecrets, ReverieError, type Memory, type Note } from "@reverie/core";
 import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, ConsolidateUsage, Consolidator } from "../consolidate/consolidator.js";
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
 import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
@@ -13,7 +13,7 @@ import { BLOCKING_GATES, evaluateGates } from "./gates.js";
 import { saveOperations } from "./operations-file.js";
 import { cancelRequestPath, EMPTY_OPS, readDream, writeRecord, type DreamErrorType, type DreamRecord, type RecordedOperation } from "./record.js";
 import { redactDreamInputs, type InputRedactions } from "./redact-inputs.js";
-import { resolveSessions } from "./session-inputs.js";
+import { resolveSessions, type ResolvedSessions } from "./session-inputs.js";
 import { readMemoriesAt } from "./snapshot.js";
 import { undatedSessions } from "../offline/evidence.js";
 import { commitFolderEdits, memoryUses, planMemoryIndex } from "../memory-index.js";
@@ -55,6 +55,11 @@ export interface DreamOptions {
   resume?: string;
   signal?: AbortSignal;
   onProgress?: (event: DreamProgress) => void;
+  /**
+   * Called once the run record exists (after the inputs were read), so `readDream(id)` and
+   * `cancelDream(id)` find it; progress before that (snapshot, sessions) has no record yet.
+   */
+  onStart?: (id: string) => void;
   /** The dream's clock; injectable for reproducible runs. @default () => new Date() */
   clock?: () => Date;
 }
@@ -99,8 +104,11 @@ function emptyRecord(id: string, memoryDir: string, options: DreamOptions, provi
  * every step (`pending → running → completed | failed | canceled`); `cancelDream` from any
  * process stops it.
  *
- * A failed run resolves (it does not throw) with `status: "failed"` and `error` set; only
- * bad arguments and a folder that is not a memory throw.
+ * A failed run resolves (it does not throw) with `status: "failed"` and `error` set. Bad
+ * arguments and bad inputs throw before any run record is made, so they never show as a failed
+ * dream: a folder that is not a memory or has no commit, a session file or folder that is
+ * missing, empty or not a transcript, an unknown session id, and nothing at all to dream over
+ * (no memories and no sessions: INVALID_INPUT with `data.reason` `"nothing_to_dream"`).
  * @example
  * const run = await dream({ memory: "./memory", sessions: ["~/.claude/projects/my-app"] });
  * console.log(run.outputs.branch, run.outputs.ops); // "dream/drm_…", { dedup: 2, stale: 1, … }
@@ -123,14 +131,22 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
   const consolidator = options.consolidator ?? offlineConsolidator();
   const startedAt = clock();
   const id = newId("drm", startedAt.getTime());
+  const progress = (event: Omit<DreamProgress, "id">) => options.onProgress?.({ id, ...event });
+  const inputs = await readInputs(memory, options, progress);
   const record = emptyRecord(id, memory.dir, options, consolidator.name, startedAt.toISOString());
   record.resumed_from = resumed?.id ?? null;
+  record.inputs.base_commit = inputs.base;
+  record.inputs.sessions = inputs.sessions.map((s) => ({ id: s.header.id, sha256: s.header.source.sha256 }));
+  const undated = undatedSessions(inputs.sessions).map((s) => s.header.id);
+  if (undated.length > 0) record.inputs.undated = undated;
+  record.warnings.push(...inputs.warnings);
   if (instructions) record.redacted = addRedactions({ count: 0, kinds: {} }, tally(instructions.kinds));
   const save = () => writeRecord(memory.dir, record);
   // Journaled before the record exists, removed once it is final: a kill in between is found by
   // the next command of any kind, which marks the run failed and deletes a branch it left (adopt.ts).
   const journal = await beginJournal(memory.dir, "dream", { id });
   await save();
+  options.onStart?.(id);
 
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(options.signal?.reason);
@@ -144,13 +160,12 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
     );
   }, CANCEL_POLL_MS); // not unref'd: a consolidator waiting on a slow peer must not let the process exit mid-dream
 
-  const progress = (event: Omit<DreamProgress, "id">) => options.onProgress?.({ id, ...event });
   try {
     record.status = "running";
     record.started_at = clock().toISOString();
     await save();
     const checkpoint = fileCheckpoint(memory.dir, resumed?.id ?? id);
-    await runStages(memory, options, consolidator, record, controller.signal, progress, clock, save, checkpoint);
+    await runStages(memory, inputs, options, consolidator, record, controller.signal, progress, clock, save, checkpoint);
   } catch (error) {
     recordSpending(record, error);
     const canceled = controller.signal.aborted || isReverieError(error, "CANCELED");
@@ -172,8 +187,42 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
   return record;
 }
 
+/** What a dream reads before its record exists: the pinned commit, its memories, the sessions. */
+interface DreamInputs extends ResolvedSessions {
+  base: string;
+  notes: Note[];
+}
+
+/**
+ * Pins the memory's current commit and reads the sessions (importing transcript files first).
+ * Every way these inputs can be wrong throws here, before the run record is made.
+ */
+async function readInputs(memory: Memory, options: DreamOptions, progress: (event: Omit<DreamProgress, "id">) => void): Promise<DreamInputs> {
+  progress({ stage: "snapshot", message: "pinning the memory's current commit" });
+  const edits = await commitFolderEdits(memory, (work) => withWriteLock(memory, work));
+  const base = await memory.repo.head();
+  if (!base) throw new ReverieError("INVALID_INPUT", `${memory.dir} has no commits yet; write a memory first.`, {});
+  const notes = await readMemoriesAt(memory.repo, base);
+
+  progress({ stage: "sessions", message: "reading sessions" });
+  const resolved = await resolveSessions(memory.dir, options.sessions, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: ({ step, done, total }) => progress({ stage: "sessions", done, total, message: step }),
+  });
+  if (resolved.sessions.length === 0 && notes.length === 0) {
+    throw new ReverieError(
+      "INVALID_INPUT",
+      `Nothing to dream over: ${memory.dir} has no memories and no imported sessions. Import transcripts first (reverie import <files or folders>), or pass them as the dream's sessions.`,
+      { reason: "nothing_to_dream", memory_dir: memory.dir },
+    );
+  }
+  const edited = edits ? [`committed edits made in the folder outside reverie (by Claude Code) as ${edits.slice(0, 7)} before dreaming`] : [];
+  return { base, notes, ...resolved, warnings: [...edited, ...resolved.warnings] };
+}
+
 async function runStages(
   memory: Memory,
+  inputs: DreamInputs,
   options: DreamOptions,
   consolidator: Consolidator,
   record: DreamRecord,
@@ -183,22 +232,9 @@ async function runStages(
   save: () => Promise<void>,
   checkpoint: ConsolidateCheckpoint,
 ): Promise<void> {
-  progress({ stage: "snapshot", message: "pinning the memory's current commit" });
-  const edits = await commitFolderEdits(memory, (work) => withWriteLock(memory, work));
-  if (edits) record.warnings.push(`committed edits made in the folder outside reverie (by Claude Code) as ${edits.slice(0, 7)} before dreaming`);
-  const base = await memory.repo.head();
-  if (!base) throw new ReverieError("INVALID_INPUT", `${memory.dir} has no commits yet; write a memory first.`, {});
-  record.inputs.base_commit = base;
-  const notes = await readMemoriesAt(memory.repo, base);
-
-  progress({ stage: "sessions", message: "reading sessions" });
-  const resolved = await resolveSessions(memory.dir, options.sessions, signal);
-  record.inputs.sessions = resolved.sessions.map((s) => ({ id: s.header.id, sha256: s.header.source.sha256 }));
-  const undated = undatedSessions(resolved.sessions).map((s) => s.header.id);
-  if (undated.length > 0) record.inputs.undated = undated;
-  record.warnings.push(...resolved.warnings);
+  const { base, notes } = inputs;
   // No consolidator, offline or model, ever reads a credential: whatever it proposes is built from redacted text.
-  const redacted = await redactDreamInputs(resolved.sessions, notes, signal);
+  const redacted = await redactDreamInputs(inputs.sessions, notes, signal);
   const sessions = redacted.sessions;
   record.redacted = addRedactions(record.redacted ?? { count: 0, kinds: {} }, redacted.redacted);
   await save();

@@ -14,9 +14,14 @@ export interface ResolvedSessions {
  * Turns `--sessions` inputs into sessions: files and folders are imported into the memory's
  * `.reverie/sessions/` first (so every `ses_…#turn` a dream cites can be looked up later),
  * `ses_…` ids are read from there, and no input at all means every imported session.
- * There is no cap on how many.
+ * There is no cap on how many. `onProgress` hears each transcript imported, then each session read.
  */
-export async function resolveSessions(memoryDir: string, inputs: readonly string[] | undefined, signal?: AbortSignal): Promise<ResolvedSessions> {
+export async function resolveSessions(
+  memoryDir: string,
+  inputs: readonly string[] | undefined,
+  options: { signal?: AbortSignal; onProgress?: (progress: { step: "importing transcripts" | "reading sessions"; done: number; total: number }) => void } = {},
+): Promise<ResolvedSessions> {
+  const { signal, onProgress } = options;
   const warnings: string[] = [];
   const ids: string[] = [];
   const paths: string[] = [];
@@ -31,7 +36,12 @@ export async function resolveSessions(memoryDir: string, inputs: readonly string
     }
   }
   if (paths.length > 0) {
-    const imported = await importTranscripts({ memoryDir, inputs: paths, ...(signal ? { signal } : {}) });
+    const imported = await importTranscripts({
+      memoryDir,
+      inputs: paths,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress: ({ done, total }: { done: number; total: number }) => onProgress({ step: "importing transcripts", done, total }) } : {}),
+    });
     for (const bad of imported.badLines) warnings.push(`${bad.file}:${bad.line}: skipped: ${bad.reason}`);
     for (const failed of imported.failed) warnings.push(`${failed.file}: not imported: ${failed.message}`);
     for (const session of imported.sessions) {
@@ -49,6 +59,7 @@ export async function resolveSessions(memoryDir: string, inputs: readonly string
   for (const id of unique) {
     signal?.throwIfAborted();
     sessions.push(await readSession(memoryDir, id));
+    onProgress?.({ step: "reading sessions", done: sessions.length, total: unique.length });
   }
   return { sessions, warnings };
 }

@@ -22,6 +22,8 @@ export interface ImportOptions extends ReadTranscriptOptions {
    * dot-folders skipped; sorted by path so the order is deterministic).
    */
   inputs: string[];
+  /** Called as each file is done with (imported, skipped or ignored), for progress bars: `done` of `total` files. */
+  onProgress?: (progress: { done: number; total: number; file: string }) => void;
 }
 
 /**
@@ -94,7 +96,9 @@ export async function importTranscripts(options: ImportOptions): Promise<ImportR
   const dir = sessionsDir(options.memoryDir);
   let made: Promise<unknown> | undefined;
   const makeDir = () => (made ??= mkdir(dir, { recursive: true }));
-  const steps = await runInOrder(files, options, (entry) => readStep(entry, dir, makeDir, options));
+  let done = 0;
+  const tick = (file: string) => options.onProgress?.({ done: ++done, total: files.length, file });
+  const steps = await runInOrder(files, options, (entry) => readStep(entry, dir, makeDir, options), tick);
   for (const step of steps) {
     if (step.kind === "ignored") result.ignored.push({ file: step.file, reason: step.reason });
     else if (step.kind === "failed") result.failed.push({ file: step.file, code: step.code, message: step.message });
@@ -134,6 +138,7 @@ async function runInOrder(
   files: { file: string; explicit: boolean }[],
   options: ImportOptions,
   read: (entry: { file: string; explicit: boolean }) => Promise<ReadStep>,
+  tick: (file: string) => void,
 ): Promise<Step[]> {
   const reads: Promise<ReadStep>[] = [];
   const commits: Promise<Step | undefined>[] = [];
@@ -171,6 +176,7 @@ async function runInOrder(
     }
     if (step.kind !== "ready") {
       release();
+      tick(file);
       if (step.kind === "ignored") commits.push(Promise.resolve(step));
       else if (step.fatal === true || options.strict === true || !isReverieError(step.error, "PARSE_ERROR", "INVALID_INPUT")) fail(i, step.error);
       else commits.push(Promise.resolve({ kind: "failed", file, code: step.error.code, message: step.error.message }));
@@ -182,7 +188,9 @@ async function runInOrder(
       try {
         await before;
         if (halted) return undefined;
-        return { kind: "session", session: await commitStep(step) };
+        const session = await commitStep(step);
+        tick(file);
+        return { kind: "session", session };
       } catch (error) {
         fail(i, error);
         return undefined;

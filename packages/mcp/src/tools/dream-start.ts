@@ -32,7 +32,7 @@ export const dreamStart: ToolDefinition = {
             consolidator,
             ...(sessions ? { sessions } : {}),
             ...(instructions !== undefined ? { instructions } : {}),
-            onProgress: (event) => started(event.id),
+            onStart: started,
           });
           const tracked = run.catch(() => undefined).finally(() => ctx.running.delete(tracked));
           ctx.running.add(tracked);
