@@ -95,8 +95,11 @@ describe("npm install -g <tarball>", () => {
     expect(installed(["search", "pnpm", "--dir", "memory"]).stdout).toBe(" 1. prefs/pm.md  Package manager\n");
     const dreamed = installed(["dream", "--dir", "memory", "--sessions", SAMPLE_SESSIONS]);
     expect(dreamed.code).toBe(0);
-    expect(dreamed.stdout).toMatch(/\n {2}next: reverie dream diff drm_\w+ --dir memory {3}\| {3}reverie dream adopt drm_\w+ --dir memory \[--skip N\]/);
-  });
+    expect(dreamed.stdout).toMatch(/\n {2}next: reverie dream review drm_\w+ --dir memory {3}\| {3}reverie dream diff drm_\w+ --dir memory {3}\| {3}reverie dream adopt drm_\w+ --dir memory \[--skip N\]/);
+    // The review page's diff renderer and its stylesheet ship inside the tarball.
+    expect(installed(["dream", "review", "--out", "review.html", "--dir", "memory"]).code).toBe(0);
+    expect(await readFile(join(elsewhere, "review.html"), "utf8")).toMatch(/\.d2h-file-wrapper\{[\s\S]*class="d2h-file-wrapper"/);
+  }, 90_000);
 
   it("init registers the installed merge driver by absolute path: git merges memory files with it from any folder", async () => {
     expect(installed(["init", "merging"]).code).toBe(0);

@@ -81,3 +81,8 @@ export { findSecretsInHistory } from "./secrets/history-secrets.js";
 export type { HistorySecret } from "./secrets/history-secrets.js";
 export type { SecretCheck, FoundSecret } from "./secrets/refuse-secrets.js";
 export type { SecretKind, SecretMatch, Redaction, Redactions } from "./secrets/find-secrets.js";
+export { shellWord } from "./shell-word.js";
+export { LIMITS, assertFileSize, assertPathLength, formatBytes } from "./limits.js";
+export { explainOsError, osErrorCode } from "./fs/os-errors.js";
+export { walkMemoryFolder } from "./memory/walk.js";
+export type { FoundLink } from "./memory/walk.js";

@@ -1,4 +1,5 @@
 import { ReverieError, truncateForMessage } from "./errors.js";
+import { assertPathLength } from "./limits.js";
 import { isMemoryFileName } from "./memory-files.js";
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -29,7 +30,9 @@ export function normalizeMemoryPath(input: string, what = "path"): string {
   if (segments.length === 0) fail("it names the memory folder itself", "Name a file, e.g. prefs/pm.md.");
   // Case-insensitive: on macOS and Windows '.GIT/x.md' is the git folder.
   if (RESERVED_ROOTS.has(segments[0]!.toLowerCase())) fail(`${segments[0]}/ is reserved for reverie and git`, "Choose another folder.");
-  return segments.join("/");
+  const path = segments.join("/");
+  assertPathLength(path, what);
+  return path;
 }
 
 /**

@@ -1,5 +1,7 @@
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, realpath, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { explainOsError } from "../fs/os-errors.js";
+import { readMemoryBytes } from "../fs/read-memory-file.js";
 import { DEFAULT_MEMORY_TYPES } from "../config.js";
 import { isReverieError } from "../errors.js";
 import { identityFlags, type GitRepo } from "../git/repo.js";
@@ -14,8 +16,8 @@ import { decodeUtf8, parseNote } from "../note/parse.js";
 import type { MemoryFrontmatter } from "../note/types.js";
 import { redactSecrets } from "../secrets/find-secrets.js";
 import { findSecretsInHistory } from "../secrets/history-secrets.js";
-import { namespacePath, type Scope } from "./scopes.js";
-import { listMarkdownFiles } from "./walk.js";
+import { namespacePath, realPlace, type Scope } from "./scopes.js";
+import { walkMemoryFolder, type FoundLink } from "./walk.js";
 
 /** One problem `reverie doctor` found. Errors make it exit non-zero; warnings are advice. */
 export interface Diagnostic {
@@ -59,10 +61,15 @@ export async function diagnose(scopes: readonly Scope[], types: readonly string[
   const out: Diagnostic[] = [];
   const ids = new Map<string, string>();
   for (const scope of scopes) {
-    for (const rel of await listMarkdownFiles(scope.dir)) {
+    const { files, links } = await walkMemoryFolder(scope.dir);
+    for (const link of links) out.push(await linkProblem(scope, link));
+    for (const rel of files) {
       const path = namespacePath(scope, rel);
       try {
-        const text = decodeUtf8(await readFile(join(scope.dir, rel)), path);
+        const bytes = await readMemoryBytes(join(scope.dir, rel), path).catch((error: unknown) => {
+          throw explainOsError(error, `read ${path}`, "nothing was changed");
+        });
+        const text = decodeUtf8(bytes, path);
         const marker = conflictMarkerLine(text);
         if (marker !== null) {
           // Checked before the YAML: markers in the front-matter would read as a YAML error.
@@ -95,6 +102,28 @@ export async function diagnose(scopes: readonly Scope[], types: readonly string[
   }
   if (out.some((d) => d.code === "SECRET_IN_HISTORY")) out.push(PURGE);
   return out;
+}
+
+/**
+ * One diagnostic per symbolic link: an error for a link that leaves the folder, enters `.git/` or
+ * `.reverie/`, or is broken (reverie refuses to follow it); a warning for one that stays inside
+ * (reverie reads through it, but never writes through it, and `ls` shows it as a link).
+ */
+async function linkProblem(scope: Scope, link: FoundLink): Promise<Diagnostic> {
+  const path = namespacePath(scope, link.path);
+  const real = await realpath(join(scope.dir, link.path)).catch(() => null);
+  const place = real === null ? "broken" : realPlace(scope.dir, real);
+  const fix = `Remove it (git rm ${link.path} && git commit) unless you made it on purpose.`;
+  if (place === "inside") {
+    return { severity: "warning", code: "SYMLINK", path, message: `${path} is a symbolic link to ${link.target}, inside the memory folder: reads follow it, writes through it are refused, and ls lists it as a link. ${fix}` };
+  }
+  const where = place === "reserved" ? "leads into .git/ or .reverie/" : place === "broken" ? "points to nothing" : "leads out of the memory folder";
+  return {
+    severity: "error",
+    code: "SYMLINK",
+    path,
+    message: `${path} is a symbolic link to ${link.target}, which ${where}; reverie never follows it (a link that arrives by git could expose git's config or files outside the folder). ${fix}`,
+  };
 }
 
 /** What MERGE_CONFLICT says: the file's markers, and how to finish (or undo) the operation that left them. */
@@ -194,12 +223,13 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
   }
   for (const pending of pendingEntries) {
     const { kind } = pending.entry;
-    const what = kind === "adopt" ? `adopt of ${String(pending.entry.id)}` : kind === "sync" ? `sync of ${String(pending.entry.branch)}` : `"${String(pending.entry.subject)}"`;
+    const what = kind === "adopt" ? `adopt of ${String(pending.entry.id)}` : kind === "dream" ? `dream ${String(pending.entry.id)}` : kind === "sync" ? `sync of ${String(pending.entry.branch)}` : `"${String(pending.entry.subject)}"`;
+    const fix = kind === "sync" ? "undoes what it left half-done" : kind === "dream" ? "marks it failed and deletes a branch it left" : "finishes it";
     out.push({
       severity: "warning",
       code: "INTERRUPTED",
       path: pending.path,
-      message: `An interrupted ${what} (its process died); reverie doctor --fix, or any reverie command, ${kind === "sync" ? "undoes what it left half-done" : "finishes it"}.`,
+      message: `An interrupted ${what} (its process died); reverie doctor --fix, or any reverie command, ${fix}.`,
     });
   }
   for (const temp of await findTemps(scope.dir)) {

@@ -1,4 +1,4 @@
-import { readFile, realpath, rm, rmdir, stat } from "node:fs/promises";
+import { realpath, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { loadConfig, type MemoryConfig } from "../config.js";
 import { isReverieError, ReverieError, truncateForMessage } from "../errors.js";
@@ -16,8 +16,12 @@ import { diagnose, repairScope, type Diagnostic, type Repair } from "./doctor.js
 import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
 import { normalizeMemoryFolder } from "../paths.js";
 import { assertNoNewSecrets, type SecretCheck } from "../secrets/refuse-secrets.js";
-import { assertContained, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
+import { assertFileSize, utf8Length } from "../limits.js";
+import { explainOsError } from "../fs/os-errors.js";
+import { readMemoryBytes } from "../fs/read-memory-file.js";
+import { assertContained, assertNotLink, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
+import { walkMemoryFolder } from "./walk.js";
 import { listMarkdownFiles } from "./walk.js";
 import { assertNoCaseCollision, assertNoNul, assertUniqueId, assertValidMemory } from "./write-checks.js";
 
@@ -113,6 +117,11 @@ export interface MemoryEntry {
   mount: string;
   /** Why the file could not be parsed, if it could not (it is still listed). */
   problem?: string;
+  /**
+   * Set for a symbolic link: what it points to (as stored in the link). Links are listed, never
+   * followed by a listing; `problem` says so.
+   */
+  link?: string;
 }
 
 /** One commit touching the memory, with the attribution from its trailers. */
@@ -219,17 +228,21 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   const clock = options.clock ?? (() => new Date());
   const resolve = (path: string, what?: string) => resolveIn(scopes, path, what);
 
-  async function readBytes(target: Resolved): Promise<Uint8Array | null> {
+  /**
+   * A memory file's bytes, `null` if there is none. A file over `LIMITS.fileBytes` is refused
+   * before it is read (`sized: false` reads it anyway, for a delete or move, which do not parse it).
+   */
+  async function readBytes(target: Resolved, sized = true): Promise<Uint8Array | null> {
     await assertContained(target);
     try {
-      return await readFile(target.abs);
+      return await readMemoryBytes(target.abs, target.path, sized);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return null;
       if (code === "EISDIR") {
         throw new ReverieError("INVALID_PATH", `${target.path} is a folder, not a memory file.`, { path: target.path });
       }
-      throw error;
+      throw explainOsError(error, `read ${target.path}`, "nothing was changed");
     }
   }
 
@@ -335,11 +348,29 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     }
   }
 
+  /**
+   * Runs one mutation, explaining an OS failure (disk full, permission, read-only file system,
+   * name too long) by its cause and by what was kept: nothing, unless the commit was made (the
+   * mutation calls `made` with it) before the failure.
+   */
+  async function guarded<T>(action: string, fn: (made: (commit: string) => string) => Promise<T>): Promise<T> {
+    let committed: string | null = null;
+    try {
+      return await fn((commit) => (committed = commit));
+    } catch (error) {
+      const kept =
+        committed === null
+          ? "nothing was written: the memory folder is as it was"
+          : `the change was committed (${(committed as string).slice(0, 12)}); only the steps after the commit failed`;
+      throw explainOsError(error, action, kept);
+    }
+  }
+
   /** Reads every target (which must exist) with its content hash, checking `expectHash` for a single one. */
   async function readAll(targets: Resolved[], expectHash: string | null | undefined): Promise<Array<{ bytes: Uint8Array; sha256: string }>> {
     const all: Array<{ bytes: Uint8Array; sha256: string }> = [];
     for (const target of targets) {
-      const bytes = await readBytes(target);
+      const bytes = await readBytes(target, false);
       if (bytes === null && expectHash === undefined) throw notFound(target.path);
       const sha256 = bytes === null ? null : contentHash(bytes);
       checkExpected(target.path, expectHash, sha256);
@@ -352,7 +383,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   /** Deletes `targets` (all in `scope`) in one commit. */
   async function removeFiles(scope: Scope, targets: Resolved[], call: MutationOptions): Promise<RemoveResult[]> {
     const who = attribution(call);
-    return locked(scope, `the delete of ${describePaths(targets.map((t) => t.path))}`, async () => {
+    return guarded(`delete ${describePaths(targets.map((t) => t.path))}`, (made) => locked(scope, `the delete of ${describePaths(targets.map((t) => t.path))}`, async () => {
       const read = await readAll(targets, call.expectHash);
       const restore = targets.map((t, i): Restore => ({ abs: t.abs, bytes: read[i]!.bytes, madeFolder: null }));
       const rels = targets.map((t) => t.rel);
@@ -365,12 +396,12 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
           await undo(restore, atomic(scope, "restore"));
           throw error;
         }
-        return commitOrRestore(scope, restore, rels, subject, "delete", who, []);
+        return made(await commitOrRestore(scope, restore, rels, subject, "delete", who, []));
       });
       await pruneEmptyFolders(targets.map((t) => dirname(t.abs)), scope.dir);
       await reindex(scope, targets.map((t) => t.path));
       return targets.map((t, i) => ({ path: t.path, previousSha256: read[i]!.sha256, commit }));
-    });
+    }));
   }
 
   /** Moves each `from` to its `to` (all in `scope`, destinations new) in one commit. */
@@ -385,7 +416,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       if (destinations.has(to.abs)) throw new ReverieError("INVALID_PATH", `Two files would move to ${to.path}.`, { to: to.path });
       destinations.add(to.abs);
     }
-    return locked(scope, `the move of ${describePaths(moves.map((m) => m.from.path))}`, async () => {
+    return guarded(`move ${describePaths(moves.map((m) => m.from.path))}`, (made) => locked(scope, `the move of ${describePaths(moves.map((m) => m.from.path))}`, async () => {
+      for (const { from, to } of moves) {
+        await assertNotLink(from);
+        await assertNotLink(to);
+      }
       const read = await readAll(moves.map((m) => m.from), call.expectHash);
       for (const { from, to } of moves) {
         await assertContained(to);
@@ -412,12 +447,12 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
           await undo(restore, atomic(scope, "restore"));
           throw error;
         }
-        return commitOrRestore(scope, restore, rels, subject, "rename", who, moves.map((m) => m.to.rel));
+        return made(await commitOrRestore(scope, restore, rels, subject, "rename", who, moves.map((m) => m.to.rel)));
       });
       await pruneEmptyFolders(moves.map((m) => dirname(m.from.abs)), scope.dir);
       await reindex(scope, moves.flatMap(({ from, to }) => [from.path, to.path]));
       return moves.map(({ from, to }, i) => ({ from: from.path, to: to.path, sha256: read[i]!.sha256, commit }));
-    });
+    }));
   }
 
   let indexes: Promise<Map<Scope, SearchIndex>> | null = null;
@@ -455,14 +490,24 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
 
     async exists(path) {
-      return (await readBytes(resolve(path))) !== null;
+      // By its metadata, not its bytes: a file over the size limit exists (and can be deleted).
+      const target = resolve(path);
+      await assertContained(target);
+      const info = await stat(target.abs).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
+        throw explainOsError(error, `read ${target.path}`, "nothing was changed");
+      });
+      if (info?.isDirectory()) throw new ReverieError("INVALID_PATH", `${target.path} is a folder, not a memory file.`, { path: target.path });
+      return info !== null;
     },
 
     async write(path, content, call = {}) {
       const target = resolve(path);
       assertWritable(target);
       const who = attribution(call);
-      return locked(target.scope, `the write of ${target.path}`, async () => {
+      assertFileSize(target.path, utf8Length(content), "INVALID_INPUT");
+      return guarded(`write ${target.path}`, (made) => locked(target.scope, `the write of ${target.path}`, async () => {
+        await assertNotLink(target);
         const bytes = await readBytes(target);
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
@@ -486,11 +531,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         const commit = await journaled(target.scope, { subject, trailers: trailers(op, who), ...authorOf(who), writes: [target.rel] }, async () => {
           await writeFileAtomic(target.abs, text, atomic(target.scope, "write"));
           const restore = [{ abs: target.abs, bytes, madeFolder }];
-          return commitOrRestore(target.scope, restore, [target.rel], subject, op, who, bytes === null ? [target.rel] : []);
+          return made(await commitOrRestore(target.scope, restore, [target.rel], subject, op, who, bytes === null ? [target.rel] : []));
         });
         await reindex(target.scope, [target.path]);
         return { path: target.path, op, sha256, previousSha256: currentHash, commit };
-      });
+      }));
     },
 
     async remove(path, call = {}) {
@@ -531,18 +576,28 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       for (const scope of scopes) {
         const under = folderWithin(scope, wanted);
         if (under === null) continue;
-        for (const rel of await listMarkdownFiles(scope.dir, under)) {
+        const { files, links } = await walkMemoryFolder(scope.dir, under);
+        for (const link of links) {
+          const path = namespacePath(scope, link.path);
+          entries.push({ path, title: noteTitle({ path, frontmatter: {}, body: "" }), size: 0, mount: scope.prefix, link: link.target, problem: `a symbolic link to ${link.target}, not followed` });
+        }
+        for (const rel of files) {
           const path = namespacePath(scope, rel);
-          const bytes = await readFile(join(scope.dir, rel));
-          const entry: MemoryEntry = { path, title: "", size: bytes.length, mount: scope.prefix };
+          const entry: MemoryEntry = { path, title: "", size: 0, mount: scope.prefix };
           try {
+            const bytes = await readMemoryBytes(join(scope.dir, rel), path).catch((error: unknown) => {
+              throw explainOsError(error, `read ${path}`, "nothing was changed");
+            });
+            entry.size = bytes.length;
             const note = parseNote(path, decodeUtf8(bytes, path));
             entry.title = noteTitle(note);
             if (typeof note.frontmatter.type === "string") entry.type = note.frontmatter.type;
             if (typeof note.frontmatter.key === "string") entry.key = note.frontmatter.key;
           } catch (error) {
+            if (!isReverieError(error)) throw error;
             entry.title = noteTitle({ path, frontmatter: {}, body: "" });
-            entry.problem = (error as Error).message;
+            entry.problem = error.message;
+            if (typeof error.data.size === "number") entry.size = error.data.size;
           }
           entries.push(entry);
         }
@@ -564,11 +619,13 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     async search(query, searchOptions = {}) {
       const limit = searchOptions.limit ?? 20;
       const all = [...(await openIndexes()).values()];
-      const across = (combine: "and" | "or") => all.flatMap((index) => index.search(query, { ...searchOptions, limit, combine }));
-      let hits = across("and");
-      if (hits.length === 0) hits = across("or");
-      hits.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      return hits.slice(0, limit);
+      const byScore = (a: SearchHit, b: SearchHit): number => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+      const across = (combine: "and" | "or") => all.flatMap((index) => index.search(query, { ...searchOptions, limit, combine })).sort(byScore);
+      // As in one index: memories with every term first, then those with some.
+      const every = across("and").slice(0, limit);
+      if (every.length >= limit) return every;
+      const seen = new Set(every.map((hit) => hit.path));
+      return [...every, ...across("or").filter((hit) => !seen.has(hit.path))].slice(0, limit);
     },
 
     async doctor() {
@@ -645,7 +702,13 @@ interface Restore {
 async function undo(restore: readonly Restore[], write: AtomicWriteOptions): Promise<void> {
   for (const file of [...restore].reverse()) {
     if (file.bytes !== null) {
-      await writeFileAtomic(file.abs, file.bytes, write);
+      await writeFileAtomic(file.abs, file.bytes, write).catch(async (error: unknown) => {
+        // On a full disk the new bytes hold the space the old ones need: free it, then retry.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOSPC" && code !== "EDQUOT") throw error;
+        await rm(file.abs, { force: true });
+        await writeFileAtomic(file.abs, file.bytes!, write);
+      });
       continue;
     }
     await rm(file.abs, { force: true });
