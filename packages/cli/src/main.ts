@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { isReverieError, ReverieError } from "@reverie/core";
+import { explainOsError, isReverieError, ReverieError } from "@reverie/core";
 import type { CommandContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
@@ -91,6 +91,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--agent <name>", "who is writing (default: $REVERIE_AGENT)")
     .option("--session <id>", "the session this came from, e.g. ses_1")
     .option("--raw", "write the bytes exactly, without adding id/created/updated/sources")
+    .option("--force-parse", "replace the file even if its current front-matter is broken (keeps its id when readable)")
+    .option("--allow-empty", "write a memory with no text after its front-matter")
     .option("--allow-secrets", "write even if the content or path holds a credential (refused by default: memories are committed and pushed)")
     .action(lazy(() => import("./commands/write.js")));
 
@@ -233,8 +235,17 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   dreamCommand
     .command("show")
     .description("a dream's operations with reasons and evidence, its gates and usage")
-    .argument("<id>", "dream id, e.g. drm_01JD…")
+    .argument("[id]", "dream id, e.g. drm_01JD… (default: the newest)")
+    .option("--evidence", "quote each cited turn: the user's words, the command and its error or output, with date and source file")
     .action(lazy(() => import("./commands/dream-show.js")));
+  dreamCommand
+    .command("review")
+    .description("review a dream in the browser: diffs, quoted evidence, accept or skip each operation, adopt or discard")
+    .argument("[id]", "dream id (default: the newest)")
+    .option("--port <port>", "serve on this port of 127.0.0.1 (default: a free one)")
+    .option("--no-open", "print the address without opening a browser")
+    .option("--out <file>", "write the page as one self-contained read-only HTML file instead of serving it")
+    .action(lazy(() => import("./commands/dream-review.js")));
   dreamCommand
     .command("diff")
     .description("what the dream changes, as a git diff against its base")
@@ -288,7 +299,9 @@ async function recoverFirst(ctx: CommandContext): Promise<void> {
   await recoverMemory(ctx.dir, { onNotice: (line) => ctx.stderr.write(`${line}\n`), handlers: journalHandlers });
 }
 
-function report(error: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {
+function report(thrown: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {
+  // A disk that is full, read-only or not ours is the environment's failure, not a bug: say which.
+  const error = explainOsError(thrown, "finish the command", "what it changed before the failure is kept; reverie doctor shows anything left half-done");
   const code = exitCodeFor(error);
   const known = isReverieError(error)
     ? error

@@ -29,7 +29,7 @@ beforeEach(async () => {
 describe("initMemory", () => {
   it("creates a git repository with the template committed and a clean work tree", async () => {
     expect(git(dir, "log", "--format=%s|%(trailers:only,unfold)", "-1").trim()).toBe("memory: init|Memory-Op: init");
-    expect(git(dir, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/config.yaml", "README.md"]);
+    expect(git(dir, "ls-files").trim().split("\n")).toEqual([".gitattributes", ".gitignore", ".reverie/config.yaml", "README.md"]);
     expect(git(dir, "status", "--porcelain")).toBe("");
     expect(git(dir, "branch", "--show-current").trim()).toBe("main");
   });
@@ -44,7 +44,7 @@ describe("initMemory", () => {
     await writeFile(join(template, "sub/gitignore"), "kept as named\n");
     const made = join(base, "memory");
     await initMemory(made, { template });
-    expect(git(made, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/config.yaml", "sub/gitignore"]);
+    expect(git(made, "ls-files").trim().split("\n")).toEqual([".gitattributes", ".gitignore", ".reverie/config.yaml", "sub/gitignore"]);
     expect(await readFile(join(made, ".gitignore"), "utf8")).toBe(".reverie/cache/\n");
   });
 

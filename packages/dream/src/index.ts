@@ -70,7 +70,9 @@ export { dream, readInstructionsFile, MAX_INSTRUCTIONS_CHARS } from "./dream/run
 export type { DreamOptions, DreamProgress } from "./dream/run-dream.js";
 export { adoptDream, discardDream, cancelDream, journalHandlers } from "./dream/adopt.js";
 export type { AdoptOptions, AdoptResult } from "./dream/adopt.js";
-export { listDreams } from "./dream/list.js";
+export { listDreams, newestDream } from "./dream/list.js";
+export { quoteEvidence } from "./dream/quote-evidence.js";
+export type { QuotedTurn, QuoteLine } from "./dream/quote-evidence.js";
 export { readDream, DreamStatuses, DreamErrorTypes } from "./dream/record.js";
 export type { DreamRecord, DreamStatus, DreamErrorType, DreamUsage, GateResult, RecordedOperation } from "./dream/record.js";
 export { evaluateGates, BLOCKING_GATES, GateNames } from "./dream/gates.js";

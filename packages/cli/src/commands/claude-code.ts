@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findNodeAtLocation, parseTree, type JSONPath, type Node as JsonNode } from "jsonc-parser";
-import { writeFileAtomic, ReverieError } from "@reverie/core";
+import { writeFileAtomic, ReverieError, shellWord } from "@reverie/core";
 import { print, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { positiveInt } from "./numbers.js";
@@ -24,11 +24,6 @@ const OUR_HOOK = /reverie(\.js)?'?\s+claude-code\s+hook(\s|$)/;
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** A word for a POSIX shell, quoted only when it needs to be. */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export function hookCommand(memory: string, dreamAfter: number | undefined): string {
   return [process.execPath, BIN, "claude-code", "hook", "--memory", memory, ...(dreamAfter ? ["--dream-after", String(dreamAfter)] : [])].map(shellWord).join(" ");

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CONFIG_PATH } from "../config.js";
 import { ReverieError } from "../errors.js";
+import { registerMergeDriver } from "../git/merge-driver.js";
 import { initRepo, openRepo, repoTopLevel } from "../git/repo.js";
 import { openMemory, type Memory, type OpenMemoryOptions } from "./memory.js";
 
@@ -52,7 +53,8 @@ async function reverieIgnoreInside(root: string, templateIgnore: string): Promis
 /**
  * Makes `dir` a memory folder: creates it if needed, copies the template (never overwriting a
  * file already there; a template's top-level `gitignore` becomes `.gitignore`, because npm leaves
- * every `.gitignore` out of an installed package), makes it a git repository of its own, and commits the template.
+ * every `.gitignore` out of an installed package), makes it a git repository of its own with
+ * reverie's merge driver for memory files (see `registerMergeDriver`), and commits the template.
  *
  * A folder that already holds files is **adopted in place**: its files are committed exactly as
  * they are (no front-matter added, nothing rewritten) in the same first commit as reverie's
@@ -91,6 +93,7 @@ export async function initMemory(dir: string, options: InitMemoryOptions = {}): 
     added.push(rel);
   }
   const repo = await openRepo(root);
+  if ((await registerMergeDriver(repo)) && !added.includes(".gitattributes")) added.push(".gitattributes");
   if (adopting) {
     // Every file as it is, in the first commit with reverie's own (git add -A honours the folder's .gitignore).
     await repo.run(["add", "-A", "--", "."]);
