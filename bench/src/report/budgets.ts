@@ -18,6 +18,8 @@ export const Budgets: Readonly<Record<string, Budget>> = {
   // Issue 11: what an offline dream learns from real sessions, against bench/gold.
   learn_recall: { min: 0.6 },
   learn_noise: { max: 0.2 },
+  // Issue 11 item 9: the anthropic consolidator's local pre-pass keeps every gold item's supporting turns.
+  anthropic_evidence_recall: { min: 0.95 },
   // Issue 14: LoCoMo evidence turns in the top 5 (plain BM25 with stemming: 0.455).
   locomo_search_recall_at_5: { min: 0.5 },
 };

@@ -2,7 +2,7 @@ import { QualityMetrics, QualityUnits } from "../metrics/quality-metrics.js";
 import { budgetOf } from "../report/budgets.js";
 import type { Budget, Suite } from "../report/row.js";
 import { CRASH_METRICS } from "./crash-metrics.js";
-import { LEARN_SERIES, learnSubject } from "./learn-series.js";
+import { anthropicSubject, LEARN_SERIES, learnSubject } from "./learn-series.js";
 import { SEARCH_SUBJECTS } from "./search-subjects.js";
 
 /** A figure a suite promises to report. */
@@ -35,6 +35,8 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("claude_code_new_memories", "count", "entireio 7 sessions"),
     // Judged like the offline consolidator: the subject names it and the series.
     ...LEARN_SERIES.flatMap((series) => ["learn_recall", "learn_noise"].map((m) => ({ ...expect(m, "ratio", learnSubject(series)), budget: budgetOf(m)! }))),
+    // The anthropic consolidator's pre-pass on the same series, against the fake server.
+    ...LEARN_SERIES.flatMap((series) => ["anthropic_evidence_recall", "anthropic_prompt_ratio"].map((m) => ({ ...expect(m, "ratio", anthropicSubject(series)), budget: budgetOf(m)! }))),
     expect("locomo_fact_recall_at_5", "ratio", "append-only"),
     expect("locomo_fact_recall_at_5", "ratio", "offline"),
   ],
@@ -54,4 +56,12 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("import_mb_per_s", "MB/s"),
   ],
   crash: CRASH_METRICS,
+  security: [
+    { metric: "limits_max_command_s", unit: "s", budget: { max: 1 } },
+    { metric: "limits_dream_added_s", unit: "s", budget: { max: 1 } },
+    { metric: "limits_doctor_added_s", unit: "s", budget: { max: 1 } },
+    { metric: "limits_parse_ms_per_mb_1mb", unit: "ms/MB" },
+    { metric: "mcp_hostile_frames_unanswered", unit: "count", budget: { max: 0 } },
+    { metric: "mcp_hostile_server_down_or_wrote", unit: "count", budget: { max: 0 } },
+  ],
 };
