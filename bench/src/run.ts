@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useHermeticGit } from "@reverie/test-utils";
 import { renderSvgChart } from "./charts/svg-chart.js";
@@ -10,6 +10,7 @@ import type { Row, Suite } from "./report/row.js";
 import { costSuite } from "./suites/cost-suite.js";
 import { crashSuite } from "./suites/crash-suite.js";
 import { qualitySuite } from "./suites/quality-suite.js";
+import { securitySuite } from "./suites/security-suite.js";
 import { realDataSuite } from "./suites/real-data-suite.js";
 import { speedSuite } from "./suites/speed-suite.js";
 import type { Series, SuiteContext, SuiteResult } from "./suites/suite.js";
@@ -24,16 +25,25 @@ const SUITES: ReadonlyArray<[Suite, (ctx: SuiteContext) => Promise<SuiteResult>]
   ["quality", qualitySuite],
   ["real-data", realDataSuite],
   ["cost", costSuite],
+  ["security", securitySuite],
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchDir = resolve(here, "..");
 const repoDir = resolve(benchDir, "..");
 
+/**
+ * Where a run's figures go: `bench/out/` (ignored by git) unless `--record`, which writes the
+ * tracked `bench/results/` — so trying the bench never rewrites files under version control.
+ */
+function outputDir(argv: readonly string[]): string {
+  return join(benchDir, argv.includes("--record") ? "results" : "out");
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const quick = argv.includes("--quick");
   const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
-  const outDir = join(benchDir, "results");
+  const outDir = outputDir(argv);
   // Hermetic git: the user's hooks or signing must not slow or change what the bench measures.
   useHermeticGit();
   const started = performance.now();
@@ -83,7 +93,7 @@ async function main(argv: readonly string[]): Promise<void> {
   await writeFile(join(outDir, "latest.md"), renderMarkdown(rows, machine, { quick, seconds, notes, charts }));
   const failed = rows.filter((r) => r.pass === false).length;
   const absent = rows.filter((r) => r.value === null).length;
-  process.stdout.write(`${rows.length} figures (${failed} over budget, ${absent} missing) in ${seconds.toFixed(0)} s → bench/results/latest.md\n`);
+  process.stdout.write(`${rows.length} figures (${failed} over budget, ${absent} missing) in ${seconds.toFixed(0)} s → ${relative(repoDir, join(outDir, "latest.md"))}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -55,4 +55,12 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("memory_tool_create_p50_ratio", "ratio"),
   ],
   crash: CRASH_METRICS,
+  security: [
+    { metric: "limits_max_command_s", unit: "s", budget: { max: 1 } },
+    { metric: "limits_dream_added_s", unit: "s", budget: { max: 1 } },
+    { metric: "limits_doctor_added_s", unit: "s", budget: { max: 1 } },
+    { metric: "limits_parse_ms_per_mb_1mb", unit: "ms/MB" },
+    { metric: "mcp_hostile_frames_unanswered", unit: "count", budget: { max: 0 } },
+    { metric: "mcp_hostile_server_down_or_wrote", unit: "count", budget: { max: 0 } },
+  ],
 };

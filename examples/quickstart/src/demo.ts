@@ -40,7 +40,8 @@ export async function runDemo(target: string, log: (line: string) => void = cons
   log(`\nInspect it, then adopt or discard:
   git -C ${dir} log --format='%h %s%n%(trailers:only,unfold)' ${run.outputs.branch}
   git -C ${dir} diff main...${run.outputs.branch}
-  pnpm reverie dream show ${run.id} --dir ${dir}
+  pnpm reverie dream show ${run.id} --dir ${dir} --evidence
+  pnpm reverie dream review ${run.id} --dir ${dir}     # in the browser: diffs, quoted evidence, accept/skip
   pnpm reverie dream adopt ${run.id} --dir ${dir}     # or: --skip N, or: dream discard ${run.id}`);
   return run.id;
 }

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { isReverieError, ReverieError } from "@reverie/core";
+import { explainOsError, isReverieError, ReverieError } from "@reverie/core";
 import type { CommandContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
@@ -33,7 +33,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   const program = new Command("reverie")
     .description("A local-first memory for AI agents: Markdown in git, consolidated by dreams you review.")
-    .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory)"))
+    .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory); claude-code: this project's Claude Code auto memory"))
     .option("--json", "machine-readable output")
     .version(cliVersion(), "-V, --version", "print reverie's version")
     .showSuggestionAfterError()
@@ -49,8 +49,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals<{ dir?: string; json?: boolean; agent?: string }>();
       const agent = globals.agent ?? env.REVERIE_AGENT;
+      let dir = globals.dir ?? env.REVERIE_DIR ?? "./memory";
+      // `--dir claude-code`: the current project's Claude Code auto memory folder.
+      if (dir === "claude-code") dir = await (await import("./claude-code-paths.js")).claudeCodeMemoryFolder(env, process.cwd());
       const ctx: CommandContext = {
-        dir: globals.dir ?? env.REVERIE_DIR ?? "./memory",
+        dir,
         json: globals.json === true,
         ...(agent ? { agent } : {}),
         env,
@@ -60,7 +63,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       };
       // doctor reports what a crash left (and --fix repairs it), so it must see it first; the
       // MCP server recovers by itself when it starts (and says so as "reverie mcp:").
-      if (!["init", "doctor", "mcp"].includes(command.name())) await recoverFirst(ctx);
+      if (!["init", "doctor", "mcp", "setup"].includes(command.name())) await recoverFirst(ctx);
       const { run } = await load();
       const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
       exitCode = code ?? EXIT.ok;
@@ -68,8 +71,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   program
     .command("init")
-    .description("create a memory folder: git repository, template, first commit")
+    .description("create a memory folder, or adopt an existing one in place (its files committed as they are): git repository, configuration, first commit")
     .argument("[dir]", "the folder (default: --dir)")
+    .option("--claude-code [project]", "adopt the Claude Code auto memory folder of this project (default: the current folder): <config>/projects/<encoded path>/memory, <config> = $CLAUDE_CONFIG_DIR or ~/.claude")
     .action(lazy(() => import("./commands/init.js")));
 
   program
@@ -87,6 +91,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .option("--agent <name>", "who is writing (default: $REVERIE_AGENT)")
     .option("--session <id>", "the session this came from, e.g. ses_1")
     .option("--raw", "write the bytes exactly, without adding id/created/updated/sources")
+    .option("--force-parse", "replace the file even if its current front-matter is broken (keeps its id when readable)")
+    .option("--allow-empty", "write a memory with no text after its front-matter")
     .option("--allow-secrets", "write even if the content or path holds a credential (refused by default: memories are committed and pushed)")
     .action(lazy(() => import("./commands/write.js")));
 
@@ -159,7 +165,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   program
     .command("watch")
     .description("keep the search index current while the folder is edited; optionally dream as new sessions appear")
-    .option("--sessions <dir>", "a folder where agent transcripts appear, e.g. ~/.claude/projects/<project>")
+    .option("--sessions <dir>", "a folder where agent transcripts appear, e.g. ~/.claude/projects/<project>; claude-code: this folder's Claude Code transcripts")
     .option("--dream-after <n>", "start a dream once this many new sessions have appeared in --sessions")
     .option("--save-every-ms <ms>", "save the index at most this long after a change (default 2000)")
     .option("--poll-ms <ms>", "how often to look for new sessions (default 1000)")
@@ -170,6 +176,16 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .description("serve the memory to an MCP client over stdio (Claude Code, Claude Desktop, …)")
     .option("--session <id>", "record this session id on every write")
     .action(lazy(() => import("./commands/mcp.js")));
+
+  program
+    .command("setup")
+    .description("set up a new machine: the memory folder (made, or adopted in place), Claude Code's hooks and MCP server, automatic dreams; asks on a terminal, else (or with --yes) takes the flags")
+    .option("--memory <dir>", "the memory folder, or claude-code for the project's Claude Code auto memory (default: claude-code; with --user: $REVERIE_DIR, else ~/memory)")
+    .option("--project <dir>", "the project to wire into Claude Code (default: the current folder)")
+    .option("--user", "wire every project (the user's Claude Code settings) instead of one")
+    .option("--dream-after <n>", "start a dream after this many new sessions; 0: never by itself (default: 5)")
+    .option("-y, --yes", "ask nothing: take the flags and the defaults")
+    .action(lazy(() => import("./commands/setup.js")));
 
   const claudeCode = program.command("claude-code").description("wire a memory into Claude Code: transcripts imported as sessions end, the MCP server, dreams");
   const claudeCodeTargets = (command: Command) =>
@@ -205,7 +221,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   dreamCommand
     .command("run", { isDefault: true })
     .description("run a dream (the default: `reverie dream --sessions …`)")
-    .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session)")
+    .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session); claude-code: this folder's Claude Code transcripts")
     .addOption(new Option("--provider <name>", "who consolidates (default: the memory's config, else offline)").choices(["offline", "anthropic"]))
     .option("--model <model>", "model for --provider anthropic, e.g. claude-sonnet-4-6")
     .option("--instructions <file>", "what to focus on or leave alone (at most 4,096 characters)")
@@ -219,8 +235,17 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   dreamCommand
     .command("show")
     .description("a dream's operations with reasons and evidence, its gates and usage")
-    .argument("<id>", "dream id, e.g. drm_01JD…")
+    .argument("[id]", "dream id, e.g. drm_01JD… (default: the newest)")
+    .option("--evidence", "quote each cited turn: the user's words, the command and its error or output, with date and source file")
     .action(lazy(() => import("./commands/dream-show.js")));
+  dreamCommand
+    .command("review")
+    .description("review a dream in the browser: diffs, quoted evidence, accept or skip each operation, adopt or discard")
+    .argument("[id]", "dream id (default: the newest)")
+    .option("--port <port>", "serve on this port of 127.0.0.1 (default: a free one)")
+    .option("--no-open", "print the address without opening a browser")
+    .option("--out <file>", "write the page as one self-contained read-only HTML file instead of serving it")
+    .action(lazy(() => import("./commands/dream-review.js")));
   dreamCommand
     .command("diff")
     .description("what the dream changes, as a git diff against its base")
@@ -274,7 +299,9 @@ async function recoverFirst(ctx: CommandContext): Promise<void> {
   await recoverMemory(ctx.dir, { onNotice: (line) => ctx.stderr.write(`${line}\n`), handlers: journalHandlers });
 }
 
-function report(error: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {
+function report(thrown: unknown, stderr: NodeJS.WritableStream, jsonOut: NodeJS.WritableStream | null, debug: boolean): number {
+  // A disk that is full, read-only or not ours is the environment's failure, not a bug: say which.
+  const error = explainOsError(thrown, "finish the command", "what it changed before the failure is kept; reverie doctor shows anything left half-done");
   const code = exitCodeFor(error);
   const known = isReverieError(error)
     ? error

@@ -74,9 +74,10 @@ describe("reverie doctor after a crash", () => {
     expect(spawnSync("git", ["rebase", "main"], { cwd: dir }).status).toBe(1);
 
     const expected = [
+      `error   MERGE_CONFLICT: port.md:1: a rebase is not finished: the file still has git's conflict markers (<<<<<<<, =======, >>>>>>>). Edit it to keep what is right from both versions and delete the marker lines, then git -C ${dir} add port.md and git -C ${dir} rebase --continue; or undo it: git -C ${dir} rebase --abort.`,
       `error   REBASE_IN_PROGRESS: A rebase of mine, started outside reverie, is in progress in ${dir}: finish it (resolve, git add, git -C ${dir} rebase --continue) or undo it (git -C ${dir} rebase --abort); until then reverie cannot commit there.`,
       "warning UNCOMMITTED: port.md has changes git has not recorded (UU); commit them (git add port.md && git commit) or write through reverie so they are attributed.",
-      `1 error(s), 1 warning(s) in ${dir}.`,
+      `2 error(s), 1 warning(s) in ${dir}.`,
     ];
     expect(reverie(["doctor", "--dir", dir])).toMatchObject({ code: 1, stdout: `${expected.join("\n")}\n` });
     expect(reverie(["doctor", "--fix", "--dir", dir])).toMatchObject({ code: 1, stdout: `${expected.join("\n")}\n` });

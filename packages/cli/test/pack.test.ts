@@ -89,13 +89,38 @@ describe("npm install -g <tarball>", () => {
   it("init, write, search and dream work, and init commits the template's .gitignore", async () => {
     expect(installed(["init", "memory"])).toMatchObject({ code: 0, stderr: "" });
     const dir = join(elsewhere, "memory");
-    expect(spawnSync("git", ["ls-files"], { cwd: dir, encoding: "utf8" }).stdout).toBe(".gitignore\n.reverie/config.yaml\nREADME.md\n");
+    expect(spawnSync("git", ["ls-files"], { cwd: dir, encoding: "utf8" }).stdout).toBe(".gitattributes\n.gitignore\n.reverie/config.yaml\nREADME.md\n");
     expect(await readFile(join(dir, ".gitignore"), "utf8")).toBe(await readFile(join(ROOT, "memory-template/.gitignore"), "utf8"));
     expect(installed(["write", "prefs/pm.md", "--dir", "memory", "--agent", "me"], "# Package manager\nUse pnpm, not npm.\n").code).toBe(0);
     expect(installed(["search", "pnpm", "--dir", "memory"]).stdout).toBe(" 1. prefs/pm.md  Package manager\n");
     const dreamed = installed(["dream", "--dir", "memory", "--sessions", SAMPLE_SESSIONS]);
     expect(dreamed.code).toBe(0);
-    expect(dreamed.stdout).toMatch(/\n {2}next: reverie dream diff drm_\w+ --dir memory {3}\| {3}reverie dream adopt drm_\w+ --dir memory \[--skip N\]/);
+    expect(dreamed.stdout).toMatch(/\n {2}next: reverie dream review drm_\w+ --dir memory {3}\| {3}reverie dream diff drm_\w+ --dir memory {3}\| {3}reverie dream adopt drm_\w+ --dir memory \[--skip N\]/);
+    // The review page's diff renderer and its stylesheet ship inside the tarball.
+    expect(installed(["dream", "review", "--out", "review.html", "--dir", "memory"]).code).toBe(0);
+    expect(await readFile(join(elsewhere, "review.html"), "utf8")).toMatch(/\.d2h-file-wrapper\{[\s\S]*class="d2h-file-wrapper"/);
+  }, 90_000);
+
+  it("init registers the installed merge driver by absolute path: git merges memory files with it from any folder", async () => {
+    expect(installed(["init", "merging"]).code).toBe(0);
+    const dir = join(elsewhere, "merging");
+    const driver = spawnSync("git", ["-C", dir, "config", "--get", "merge.reverie.driver"], { encoding: "utf8" }).stdout;
+    const script = /\[ -f '([^']+)' \]/.exec(driver)?.[1];
+    expect(script).toBe(join(await realpath(prefix), "lib/node_modules/@reverie/cli/node_modules/@reverie/core/dist/git/merge-driver-main.js"));
+    expect((await stat(script!)).isFile()).toBe(true);
+    expect(installed(["write", "n.md", "--dir", "merging", "--session", "ses_0"], "one\ntwo\nthree\n").code).toBe(0);
+    const g = (...args: string[]) => spawnSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@x", ...args], { cwd: elsewhere, env, encoding: "utf8" });
+    g("switch", "-q", "-c", "other");
+    const text = await readFile(join(dir, "n.md"), "utf8");
+    expect(installed(["write", "n.md", "--dir", "merging", "--session", "ses_1"], text.replace("one\n", "ONE\n")).code).toBe(0);
+    g("switch", "-q", "main");
+    expect(installed(["write", "n.md", "--dir", "merging", "--session", "ses_2"], text.replace("three\n", "THREE\n")).code).toBe(0);
+    const merge = g("merge", "-q", "--no-edit", "other");
+    expect(merge.stderr).toBe("");
+    expect(merge.status).toBe(0);
+    const merged = await readFile(join(dir, "n.md"), "utf8");
+    expect(merged.endsWith("---\nONE\ntwo\nTHREE\n")).toBe(true);
+    for (const session of ["ses_0", "ses_1", "ses_2"]) expect(merged).toContain(`{ session: ${session}, at: `);
   });
 
   it("claude-code install points Claude Code at the installed reverie, and its hook imports a session", async () => {

@@ -49,7 +49,7 @@ describe("reverie sync", () => {
     expect(result.stdout).toBe("");
     const branch = /kept on branch (reverie\/conflict\/\d{8}T\d{6}Z)/.exec(result.stderr)?.[1];
     expect(result.stderr).toContain("reverie: sync stopped by a conflict in port.md\n");
-    expect(result.stderr).toContain(`git -C ${b} merge origin/main`);
+    expect(result.stderr).toContain(`git -C ${b} -c user.name=reverie -c user.email=reverie@localhost merge origin/main`);
     expect(branch).toBeDefined();
     expect(git(b, "show", `${branch}:port.md`)).toBe("7070\n");
     expect(git(b, "show", "origin/main:port.md")).toBe("9090\n");

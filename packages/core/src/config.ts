@@ -16,9 +16,14 @@ export interface MountConfig {
   access: MountAccess;
 }
 
+/** The memory types a memory's front-matter `type` may name when the config lists none (DESIGN §2, plus dreams' `workflow`). */
+export const DEFAULT_MEMORY_TYPES: readonly string[] = ["fact", "preference", "playbook", "lesson", "note", "workflow"];
+
 /** `.reverie/config.yaml`, validated. Unknown keys are allowed (newer versions may add some). */
 export interface MemoryConfig {
   store: string;
+  /** The values a memory's `type` may take; writes refuse any other, doctor reports them. */
+  types: string[];
   dream: { provider: string; model?: string; lossCap: number };
   mounts: MountConfig[];
 }
@@ -83,9 +88,14 @@ export async function loadConfig(memoryDir: string): Promise<MemoryConfig> {
     }
     seen.add(mount.path);
   }
+  const typesRaw = raw.types ?? DEFAULT_MEMORY_TYPES;
+  if (!Array.isArray(typesRaw) || typesRaw.length === 0 || !typesRaw.every((t) => typeof t === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(t))) {
+    fail(`types must be a list of memory type names, e.g. [${DEFAULT_MEMORY_TYPES.join(", ")}]`, offsetOf("types"));
+  }
   const provider = typeof dream.provider === "string" ? dream.provider : "offline";
   return {
     store: typeof raw.store === "string" ? raw.store : "memory",
+    types: [...new Set(typesRaw as string[])],
     dream: { provider, ...(typeof dream.model === "string" ? { model: dream.model } : {}), lossCap: lossCap as number },
     mounts,
   };

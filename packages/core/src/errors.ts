@@ -30,6 +30,11 @@ export const ErrorCodes = [
    * attribution). `data` names the file, the kind and the line; `allowSecrets` overrides.
    */
   "SECRET_DETECTED",
+  /**
+   * The operating system refused a file operation: disk full, permission denied, read-only file
+   * system, name too long. `data.errno` is the cause and `data.kept` what was left as it was.
+   */
+  "IO_ERROR",
   /** A dream gate failed. */
   "GATE_FAILED",
   /** The model provider failed. `data.retryable` says whether trying again may help. */

@@ -1,4 +1,5 @@
 import { ReverieError, truncateForMessage } from "./errors.js";
+import { assertPathLength } from "./limits.js";
 import { isMemoryFileName } from "./memory-files.js";
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -17,15 +18,21 @@ export function normalizeMemoryPath(input: string, what = "path"): string {
   if (typeof input !== "string" || input.length === 0) fail("it is empty", "Give a relative path such as prefs/pm.md.");
   if (CONTROL.test(input)) fail("it contains a NUL or control character", "Use printable characters only.");
   if (input.includes("\\")) fail("it contains a backslash", "Use forward slashes: prefs/pm.md.");
-  if (input.startsWith("/") || /^[A-Za-z]:/.test(input)) {
+  if (input.startsWith("/") || /^[A-Za-z]:\//.test(input)) {
     fail("absolute paths are not allowed", "Give a path relative to the memory folder, e.g. prefs/pm.md (memory-tool paths start with /memories/).");
+  }
+  // 'a:b.md' is a file name on macOS and Linux; on Windows it would mean b.md on drive a:.
+  if (process.platform === "win32" && /^[A-Za-z]:/.test(input)) {
+    fail(`on Windows '${input.slice(0, 2)}' names a drive`, "Rename it without the ':' after its first letter, e.g. prefs/pm.md.");
   }
   const segments = input.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) fail("'..' segments are not allowed", "Paths must stay inside the memory folder.");
   if (segments.length === 0) fail("it names the memory folder itself", "Name a file, e.g. prefs/pm.md.");
   // Case-insensitive: on macOS and Windows '.GIT/x.md' is the git folder.
   if (RESERVED_ROOTS.has(segments[0]!.toLowerCase())) fail(`${segments[0]}/ is reserved for reverie and git`, "Choose another folder.");
-  return segments.join("/");
+  const path = segments.join("/");
+  assertPathLength(path, what);
+  return path;
 }
 
 /**

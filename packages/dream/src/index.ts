@@ -70,7 +70,9 @@ export { dream, readInstructionsFile, MAX_INSTRUCTIONS_CHARS } from "./dream/run
 export type { DreamOptions, DreamProgress } from "./dream/run-dream.js";
 export { adoptDream, discardDream, cancelDream, journalHandlers } from "./dream/adopt.js";
 export type { AdoptOptions, AdoptResult } from "./dream/adopt.js";
-export { listDreams } from "./dream/list.js";
+export { listDreams, newestDream } from "./dream/list.js";
+export { quoteEvidence } from "./dream/quote-evidence.js";
+export type { QuotedTurn, QuoteLine } from "./dream/quote-evidence.js";
 export { readDream, DreamStatuses, DreamErrorTypes } from "./dream/record.js";
 export type { DreamRecord, DreamStatus, DreamErrorType, DreamUsage, GateResult, RecordedOperation } from "./dream/record.js";
 export { evaluateGates, BLOCKING_GATES, GateNames } from "./dream/gates.js";
@@ -97,3 +99,5 @@ export type { DroppedOperation } from "./anthropic/gates.js";
 export type { RetryOptions, ModelFailureType, Sleep } from "./anthropic/retry-policy.js";
 export { compressSession } from "./anthropic/compress.js";
 export type { CompressedSession, CompressOptions } from "./anthropic/compress.js";
+export { buildMemoryIndex, memoryUses, isMemoryIndexPath, MEMORY_INDEX_PATH, INDEX_MAX_LINES, INDEX_MAX_BYTES } from "./memory-index.js";
+export type { MemoryIndex, MemoryIndexOptions, MemoryUse, IndexSummary } from "./memory-index.js";

@@ -45,6 +45,8 @@ describe.skipIf(!present)("offline dreams over the real Series A sessions", () =
       ["verify", ["testing/run-tests.md"]],
       // The agent read cmd/entire/cli/geminicli/gemini.go and found it under agent/.
       ["learn", ["layout/cli-paths.md"]],
+      // The user wrote "when running `mise run test:ci` I get these errors", and the agent then ran it green.
+      ["learn", ["workflows/cli-commands.md"]],
     ]);
     const ids = new Set(run.inputs.sessions.map((s) => s.id));
     for (const op of run.operations) for (const e of op.evidence) expect(ids.has(e.session)).toBe(true);

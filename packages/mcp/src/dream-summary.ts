@@ -1,7 +1,14 @@
+import { shellWord } from "@reverie/core";
 import type { DreamRecord } from "@reverie/dream";
 
-/** The part of a dream's run record an agent needs: where it stands, what it proposes, how to review it. */
-export function summarizeDream(record: DreamRecord): Record<string, unknown> {
+/**
+ * The part of a dream's run record an agent needs: where it stands, what it proposes, how to
+ * review it. The review commands name the memory folder (`memoryDir`, absolute) with --dir,
+ * because the agent's shell need not run where this server does.
+ */
+export function summarizeDream(record: DreamRecord, memoryDir: string): Record<string, unknown> {
+  const dir = ` --dir ${shellWord(memoryDir)}`;
+  const reviewable = record.status === "completed" && record.adopted === null && record.archived_at === null && record.outputs.branch !== null;
   return {
     id: record.id,
     status: record.status,
@@ -15,6 +22,15 @@ export function summarizeDream(record: DreamRecord): Record<string, unknown> {
     error: record.error,
     adopted: record.adopted !== null,
     usage: record.usage,
-    ...(record.status === "completed" && record.adopted === null ? { review: `reverie dream show ${record.id}; reverie dream adopt ${record.id}` } : {}),
+    ...(reviewable
+      ? {
+          review: [
+            `reverie dream show ${record.id}${dir} --evidence`,
+            `reverie dream review ${record.id}${dir}`,
+            `reverie dream adopt ${record.id}${dir} [--skip N]`,
+            `reverie dream discard ${record.id}${dir}`,
+          ],
+        }
+      : {}),
   };
 }

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { isReverieError, openMemory, recoverMemory } from "@reverie/core";
 import { anthropicConsolidator, journalHandlers } from "@reverie/dream";
 import { createReverieServer } from "./server.js";
+import { ReverieStdioTransport } from "./stdio-transport.js";
 
 const USAGE = `Usage: reverie mcp [--dir <memory folder>] [--session <id>] [--agent <name>]
 
@@ -81,7 +81,10 @@ export async function main(argv: string[], io: McpMainIo = {}): Promise<number> 
       : {}),
   });
 
-  const transport = new StdioServerTransport(stdin, stdout);
+  const transport = new ReverieStdioTransport(stdin, stdout);
+  // A bad frame is answered by the transport and the server goes on; anything else it reports
+  // (a broken stream) goes to stderr, where the client's log shows it.
+  transport.onerror = (error) => void stderr.write(`reverie mcp: ${error.message}\n`);
   const done = new Promise<number>((resolve) => {
     let closing = false;
     const stop = (code: number) => {
@@ -101,7 +104,7 @@ export async function main(argv: string[], io: McpMainIo = {}): Promise<number> 
     process.once("SIGINT", () => stop(0));
     process.once("SIGTERM", () => stop(0));
   });
-  await reverie.server.connect(transport);
+  await reverie.connect(transport);
   stderr.write(`reverie mcp: serving ${memory.dir} over stdio\n`);
   return done;
 }

@@ -1,4 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 import { memoryToolHandlers, ReverieError, type Memory } from "@reverie/core";
 import { offlineConsolidator, type Consolidator } from "@reverie/dream";
 import type { ToolContext } from "./context.js";
@@ -24,6 +27,12 @@ export interface ReverieServerOptions {
 /** A reverie MCP server plus what it owns. */
 export interface ReverieServer {
   server: McpServer;
+  /**
+   * Connects the server to a transport with arguments checked strictly: a `tools/call` whose
+   * arguments the tool's published schema forbids (an unknown or extra argument, a wrong type)
+   * is answered with JSON-RPC error -32602 and never reaches the tool, so nothing is written.
+   */
+  connect(transport: Transport): Promise<void>;
   /** Waits for dreams this server started, then persists the memory's search index. */
   close(): Promise<void>;
 }
@@ -61,9 +70,29 @@ export function createReverieServer(options: ReverieServerOptions): ReverieServe
     },
     running: new Set(),
   };
-  for (const tool of TOOLS) tool.register(server, ctx);
+  const schemas = new Map<string, z.ZodTypeAny>();
+  const register = server.registerTool.bind(server) as (name: string, config: { inputSchema?: z.ZodRawShape }, cb: unknown) => unknown;
+  // Each tool's input schema, as strict as the JSON schema clients see (additionalProperties: false).
+  const recording = Object.create(server, {
+    registerTool: {
+      value: (name: string, config: { inputSchema?: z.ZodRawShape }, cb: unknown) => {
+        schemas.set(name, z.object(config.inputSchema ?? {}).strict());
+        return register(name, config, cb);
+      },
+    },
+  }) as McpServer;
+  for (const tool of TOOLS) tool.register(recording, ctx);
   return {
     server,
+    async connect(transport) {
+      await server.connect(transport);
+      const deliver = transport.onmessage!;
+      transport.onmessage = (message, extra) => {
+        const refusal = refuseArguments(message, schemas);
+        if (refusal) void transport.send(refusal);
+        else deliver(message, extra);
+      };
+    },
     async close() {
       // Requests read before the client hung up are answered first: a write under way finishes
       // (and its reply is sent) instead of being cut off by the exit, to be recovered next time.
@@ -106,4 +135,29 @@ async function drain(running: Set<Promise<unknown>>): Promise<void> {
       await Promise.all([...running]);
     }
   }
+}
+
+/**
+ * The JSON-RPC error (-32602 Invalid params) for a `tools/call` whose arguments its tool's
+ * schema refuses, or `null` for any other message. Unknown tools are left to the SDK.
+ */
+export function refuseArguments(message: JSONRPCMessage, schemas: ReadonlyMap<string, z.ZodTypeAny>): JSONRPCMessage | null {
+  if (!("method" in message) || !("id" in message) || message.method !== "tools/call") return null;
+  const params = (message.params ?? {}) as { name?: unknown; arguments?: unknown };
+  const schema = typeof params.name === "string" ? schemas.get(params.name) : undefined;
+  if (!schema) return null;
+  const checked = schema.safeParse(params.arguments ?? {});
+  if (checked.success) return null;
+  const problems = checked.error.issues.map((issue) =>
+    issue.code === "unrecognized_keys" ? `unknown argument${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` : `${issue.path.join(".") || "arguments"}: ${issue.message}`,
+  );
+  return {
+    jsonrpc: "2.0",
+    id: message.id,
+    error: {
+      code: -32602,
+      message: `Invalid params for ${params.name as string}: ${problems.join("; ")}. Nothing was done; call it again with only the arguments its input schema lists.`,
+      data: { tool: params.name, issues: checked.error.issues.map((i) => ({ code: i.code, path: i.path, message: i.message })) },
+    },
+  } as JSONRPCMessage;
 }

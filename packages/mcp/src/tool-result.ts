@@ -1,8 +1,9 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { isReverieError, ReverieError, type ReverieErrorJSON } from "@reverie/core";
+import { explainOsError, isReverieError, ReverieError, type ReverieErrorJSON } from "@reverie/core";
 
 /** The JSON an MCP client gets for a failed call: the error as `ReverieError.toJSON()` gives it. */
-export function errorJSON(error: unknown): ReverieErrorJSON {
+export function errorJSON(thrown: unknown): ReverieErrorJSON {
+  const error = explainOsError(thrown, "finish the call", "what it changed before the failure is kept; reverie doctor shows anything left half-done");
   if (isReverieError(error)) return error.toJSON();
   return new ReverieError("INTERNAL", `Unexpected error: ${error instanceof Error ? error.message : String(error)}. This is a bug in reverie; please report it.`, {
     name: error instanceof Error ? error.name : typeof error,

@@ -184,6 +184,17 @@ describe("reverie mcp over stdio", () => {
     expect(started).toMatchObject({ id: expect.stringMatching(/^drm_/), status: "completed", provider: "offline", sessions: 4, branch: `dream/${started.id}` });
     const status = JSON.parse(text(await client.callTool({ name: "dream_status", arguments: { id: started.id } })));
     expect(status).toMatchObject({ id: started.id, status: "completed", adopted: false });
+    // The review commands it prints run as printed, from any folder (the agent's shell is not the server's).
+    expect(status.review).toEqual([
+      `reverie dream show ${started.id} --dir ${dir} --evidence`,
+      `reverie dream review ${started.id} --dir ${dir}`,
+      `reverie dream adopt ${started.id} --dir ${dir} [--skip N]`,
+      `reverie dream discard ${started.id} --dir ${dir}`,
+    ]);
+    const elsewhere = await tempDir();
+    const shown = spawnSync(process.execPath, [REVERIE, ...status.review[0].split(" ").slice(1)], { cwd: elsewhere, encoding: "utf8", env: { ...process.env, REVERIE_DIR: "" } });
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain("user:     From now on the API server uses port 9090, not 8080.");
     const listed = JSON.parse(text(await client.callTool({ name: "dream_status", arguments: {} })));
     expect(listed.map((d: { id: string }) => d.id)).toEqual([started.id]);
     expect(git(dir, "branch", "--list", "dream/*").trim()).toBe(`dream/${started.id}`);

@@ -10,7 +10,8 @@ export async function folderMemories(memory: Memory, path: string): Promise<{ fo
   if (path.endsWith(".md")) return null;
   const folder = normalizeMemoryFolder(path);
   if (folder === "") throw new ReverieError("INVALID_PATH", `${JSON.stringify(path)} is the whole memory folder; name a folder inside it.`, { path });
-  const paths = (await memory.list(folder)).map((entry) => entry.path);
+  // Symbolic links are never moved or deleted with a folder: reverie does not act through them.
+  const paths = (await memory.list(folder)).filter((entry) => entry.link === undefined).map((entry) => entry.path);
   return paths.length === 0 ? null : { folder, paths };
 }
 

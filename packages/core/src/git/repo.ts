@@ -21,6 +21,18 @@ export function agentIdentity(agent: string): Identity {
   return { name: agent, email: `${local}@agents.reverie.invalid` };
 }
 
+/**
+ * ` -c user.name=… -c user.email=…` for a git command printed for a person to run, when the
+ * repository has no identity of its own: `git merge` and `git commit` refuse to run without
+ * one, and reverie's default stands in as it does for reverie's own commits. "" otherwise.
+ */
+export async function identityFlags(repo: GitRepo): Promise<string> {
+  const configured = (await repo.run(["config", "--get-regexp", "^user\\.(name|email)$"], { okCodes: [1] })).stdout;
+  const name = /^user\.name /m.test(configured) ? "" : ` -c user.name=${DEFAULT_IDENTITY.name}`;
+  const email = /^user\.email /m.test(configured) ? "" : ` -c user.email=${DEFAULT_IDENTITY.email}`;
+  return name + email;
+}
+
 export interface CommitMessage {
   subject: string;
   body?: string;

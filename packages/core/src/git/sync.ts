@@ -3,7 +3,8 @@ import { assertNoOperationInProgress } from "../recovery/git-state.js";
 import { beginJournal } from "../recovery/journal.js";
 import { lockMemoryFolder } from "../recovery/recover.js";
 import type { GitRepo } from "./repo.js";
-import { agentIdentity } from "./repo.js";
+import { registerMergeDriver } from "./merge-driver.js";
+import { agentIdentity, identityFlags } from "./repo.js";
 import { requireGit } from "./version.js";
 import { formatTrailers } from "./trailers.js";
 
@@ -106,6 +107,12 @@ async function syncLocked(repo: GitRepo, options: SyncOptions): Promise<SyncResu
         : `The memory has no remote named ${JSON.stringify(remote)}; it has ${remotes.join(", ")}. Pass one of those with --remote.`,
       { remote, remotes },
     );
+  }
+  // Memories made before the merge driver existed, and fresh clones, get it here: a clone's
+  // .git/config is its own, and an older memory lacks the .gitattributes line.
+  if (await registerMergeDriver(repo)) {
+    const who = options.agent ? agentIdentity(options.agent) : undefined;
+    await repo.commitPaths([".gitattributes"], { subject: "memory: merge memory files with reverie's merge driver", trailers: { "Memory-Op": "config", ...(options.agent ? { Agent: options.agent } : {}) } }, who);
   }
   const localEdits = await commitLocalEdits(repo, options.agent);
   const upstreamRef = `refs/remotes/${remote}/${branch}`;
@@ -231,16 +238,25 @@ async function conflict(
   options: SyncOptions,
   found: { remote: string; branch: string; files: string[]; local: string; upstream: string; localEdits: string | null },
 ): Promise<SyncConflict> {
-  const stamp = (options.clock ?? (() => new Date()))().toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
-  let conflictBranch = `reverie/conflict/${stamp}`;
-  for (let n = 2; (await revParse(repo, `refs/heads/${conflictBranch}`)) !== null; n++) conflictBranch = `reverie/conflict/${stamp}-${n}`;
-  await repo.run(["branch", conflictBranch, found.local]);
+  // A retry of the same conflict (same local version) reuses its branch instead of adding one.
+  const existing = await repo.run(["for-each-ref", "--points-at", found.local, "--format=%(refname:short)", "refs/heads/reverie/conflict/"]);
+  let conflictBranch = existing.stdout.split("\n").find((b) => b !== "");
+  if (conflictBranch === undefined) {
+    const stamp = (options.clock ?? (() => new Date()))().toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+    conflictBranch = `reverie/conflict/${stamp}`;
+    for (let n = 2; (await revParse(repo, `refs/heads/${conflictBranch}`)) !== null; n++) conflictBranch = `reverie/conflict/${stamp}-${n}`;
+    await repo.run(["branch", conflictBranch, found.local]);
+  }
   const upstreamName = `${found.remote}/${found.branch}`;
   const dir = repo.dir;
+  // git merge and git commit refuse to run without an identity; reverie's default stands in.
+  const gitC = `git -C ${dir}${await identityFlags(repo)}`;
   const resolveText = [
-    `Both this memory and ${upstreamName} changed ${found.files.join(", ")}. Nothing was merged or pushed${found.localEdits ? ` (your uncommitted edits were first committed as ${found.localEdits.slice(0, 7)})` : ""}; your version is kept on branch ${conflictBranch}.`,
+    `Both this memory and ${upstreamName} changed the same lines of ${found.files.join(", ")}. Nothing was merged or pushed${found.localEdits ? ` (your uncommitted edits were first committed as ${found.localEdits.slice(0, 7)})` : ""}; your version is kept on branch ${conflictBranch}.`,
     "To resolve:",
-    `  git -C ${dir} merge ${upstreamName}      # then edit the conflicted files, git add them, git commit`,
+    `  ${gitC} merge ${upstreamName}`,
+    `  # edit ${found.files.join(", ")}: keep what is right between the <<<<<<< and >>>>>>> lines, delete the marker lines`,
+    `  ${gitC} commit -a --no-edit`,
     `  reverie sync --dir ${dir}`,
     `Or take the remote version and set yours aside: git -C ${dir} reset --hard ${upstreamName} (yours stays on ${conflictBranch}).`,
   ].join("\n");

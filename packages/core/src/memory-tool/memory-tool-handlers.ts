@@ -122,10 +122,13 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
     }
   }
 
-  /** The memory files under a folder path (`""` = everything), hidden files left out. */
-  async function filesUnder(rel: string): Promise<MemoryEntry[]> {
+  /**
+   * The memory files under a folder path (`""` = everything), hidden files left out; symbolic
+   * links only with `links: true` (a view lists them, a delete or rename never acts on them).
+   */
+  async function filesUnder(rel: string, links = false): Promise<MemoryEntry[]> {
     const entries = await memory.list(rel);
-    return entries.filter((e) => e.path !== rel && !e.path.split("/").some((s) => s.startsWith(".")));
+    return entries.filter((e) => (links || e.link === undefined) && (e.path !== rel || e.link !== undefined) && !e.path.split("/").some((s) => s.startsWith(".")));
   }
 
   function assertWritable(paths: readonly string[]): void {
@@ -143,9 +146,11 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
   function viewDirectory(shown: string, rel: string, files: readonly MemoryEntry[]): string {
     const sizes = new Map<string, number>();
     let total = 0;
+    const linkLabels = new Map<string, string>();
     for (const file of files) {
-      const inner = rel === "" ? file.path : file.path.slice(rel.length + 1);
+      const inner = file.path === rel ? file.path.split("/").pop()! : rel === "" ? file.path : file.path.slice(rel.length + 1);
       const segments = inner.split("/");
+      if (file.link !== undefined) linkLabels.set(inner, `${inner} (symbolic link to ${file.link}, not followed)`);
       total += file.size;
       for (let depth = 1; depth <= Math.min(VIEW_DEPTH, segments.length); depth++) {
         const item = segments.slice(0, depth).join("/") + (depth < segments.length ? "/" : "");
@@ -160,7 +165,7 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
       return ka.length - kb.length;
     });
     const base = shown.replace(/\/+$/, "");
-    const lines = [`${formatSize(total)}\t${base}`, ...items.map((item) => `${formatSize(sizes.get(item)!)}\t${base}/${item}`)];
+    const lines = [`${formatSize(total)}\t${base}`, ...items.map((item) => `${formatSize(sizes.get(item)!)}\t${base}/${linkLabels.get(item) ?? item}`)];
     return `Here're the files and directories up to ${VIEW_DEPTH} levels deep in ${base}, excluding hidden items and node_modules:\n${lines.join("\n")}`;
   }
 
@@ -196,8 +201,10 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
         const { first, selected } = viewRange(path, lines, view_range);
         return `Here's the content of ${path} with line numbers:\n${numberLines(selected, first)}`;
       }
-      const files = await filesUnder(rel);
+      const files = await filesUnder(rel, true);
       if (rel !== "" && files.length === 0) throw notFound(path);
+      // A link named by the path itself (`/memories/linkdir`) is shown beside its folder, not entered.
+      if (files.length === 1 && files[0]!.path === rel) return viewDirectory(path.replace(/\/[^/]+\/?$/, "") || MEMORY_TOOL_ROOT, rel.split("/").slice(0, -1).join("/"), files);
       return viewDirectory(path, rel, files);
     },
 

@@ -1,7 +1,10 @@
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, realpath, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { explainOsError } from "../fs/os-errors.js";
+import { readMemoryBytes } from "../fs/read-memory-file.js";
+import { DEFAULT_MEMORY_TYPES } from "../config.js";
 import { isReverieError } from "../errors.js";
-import type { GitRepo } from "../git/repo.js";
+import { identityFlags, type GitRepo } from "../git/repo.js";
 import { formatTrailers } from "../git/trailers.js";
 import { lockOwnerDead } from "../lock.js";
 import { findGitLocks, gitRunningIn } from "../recovery/git-locks.js";
@@ -13,8 +16,8 @@ import { decodeUtf8, parseNote } from "../note/parse.js";
 import type { MemoryFrontmatter } from "../note/types.js";
 import { redactSecrets } from "../secrets/find-secrets.js";
 import { findSecretsInHistory } from "../secrets/history-secrets.js";
-import { namespacePath, type Scope } from "./scopes.js";
-import { listMarkdownFiles } from "./walk.js";
+import { namespacePath, realPlace, type Scope } from "./scopes.js";
+import { walkMemoryFolder, type FoundLink } from "./walk.js";
 
 /** One problem `reverie doctor` found. Errors make it exit non-zero; warnings are advice. */
 export interface Diagnostic {
@@ -31,8 +34,11 @@ export interface Diagnostic {
 const TRUST = new Set(["normal", "low"]);
 
 /** Front-matter fields reverie relies on, checked for the shape the engine expects. */
-function fieldProblems(fm: MemoryFrontmatter): string[] {
+function fieldProblems(fm: MemoryFrontmatter, types: readonly string[]): string[] {
   const problems: string[] = [];
+  if (fm.type !== undefined && !(typeof fm.type === "string" && types.includes(fm.type))) {
+    problems.push(`'type' is ${JSON.stringify(fm.type)}, not a memory type of this memory (${types.join(", ")}); use one of those, or add it to 'types' in .reverie/config.yaml`);
+  }
   const isStringList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
   const isMapList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x));
   if (fm.id !== undefined && typeof fm.id !== "string") problems.push("'id' must be a string such as mem_01JD3Q9W6T8ZP4M2K7X5B1C0RA");
@@ -51,15 +57,27 @@ function fieldProblems(fm: MemoryFrontmatter): string[] {
 }
 
 /** Checks every memory file of every scope, ids across files, and each repository's state. */
-export async function diagnose(scopes: readonly Scope[]): Promise<Diagnostic[]> {
+export async function diagnose(scopes: readonly Scope[], types: readonly string[] = DEFAULT_MEMORY_TYPES): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const ids = new Map<string, string>();
   for (const scope of scopes) {
-    for (const rel of await listMarkdownFiles(scope.dir)) {
+    const { files, links } = await walkMemoryFolder(scope.dir);
+    for (const link of links) out.push(await linkProblem(scope, link));
+    for (const rel of files) {
       const path = namespacePath(scope, rel);
       try {
-        const note = parseNote(path, decodeUtf8(await readFile(join(scope.dir, rel)), path));
-        for (const problem of fieldProblems(note.frontmatter)) {
+        const bytes = await readMemoryBytes(join(scope.dir, rel), path).catch((error: unknown) => {
+          throw explainOsError(error, `read ${path}`, "nothing was changed");
+        });
+        const text = decodeUtf8(bytes, path);
+        const marker = conflictMarkerLine(text);
+        if (marker !== null) {
+          // Checked before the YAML: markers in the front-matter would read as a YAML error.
+          out.push({ severity: "error", code: "MERGE_CONFLICT", path, line: marker, message: await unfinishedMerge(scope, rel, path, marker) });
+          continue;
+        }
+        const note = parseNote(path, text);
+        for (const problem of fieldProblems(note.frontmatter, types)) {
           out.push({ severity: "error", code: "INVALID_FRONTMATTER", path, message: `${path}: ${problem}.` });
         }
         const id = note.frontmatter.id;
@@ -84,6 +102,50 @@ export async function diagnose(scopes: readonly Scope[]): Promise<Diagnostic[]> 
   }
   if (out.some((d) => d.code === "SECRET_IN_HISTORY")) out.push(PURGE);
   return out;
+}
+
+/**
+ * One diagnostic per symbolic link: an error for a link that leaves the folder, enters `.git/` or
+ * `.reverie/`, or is broken (reverie refuses to follow it); a warning for one that stays inside
+ * (reverie reads through it, but never writes through it, and `ls` shows it as a link).
+ */
+async function linkProblem(scope: Scope, link: FoundLink): Promise<Diagnostic> {
+  const path = namespacePath(scope, link.path);
+  const real = await realpath(join(scope.dir, link.path)).catch(() => null);
+  const place = real === null ? "broken" : realPlace(scope.dir, real);
+  const fix = `Remove it (git rm ${link.path} && git commit) unless you made it on purpose.`;
+  if (place === "inside") {
+    return { severity: "warning", code: "SYMLINK", path, message: `${path} is a symbolic link to ${link.target}, inside the memory folder: reads follow it, writes through it are refused, and ls lists it as a link. ${fix}` };
+  }
+  const where = place === "reserved" ? "leads into .git/ or .reverie/" : place === "broken" ? "points to nothing" : "leads out of the memory folder";
+  return {
+    severity: "error",
+    code: "SYMLINK",
+    path,
+    message: `${path} is a symbolic link to ${link.target}, which ${where}; reverie never follows it (a link that arrives by git could expose git's config or files outside the folder). ${fix}`,
+  };
+}
+
+/** What MERGE_CONFLICT says: the file's markers, and how to finish (or undo) the operation that left them. */
+async function unfinishedMerge(scope: Scope, rel: string, path: string, line: number): Promise<string> {
+  const [op] = scope.repo ? await operationsInProgress(await scope.repo.gitDir()) : [];
+  const flags = scope.repo ? await identityFlags(scope.repo) : "";
+  const git = `git -C ${scope.dir}`;
+  const what = op ? `a ${op.command} is not finished` : "a merge was committed unfinished";
+  const edit = "Edit it to keep what is right from both versions and delete the marker lines";
+  const finish =
+    op === undefined
+      ? `then commit it: ${git}${flags} commit -m "Resolve the conflict in ${rel}" -- ${rel}`
+      : op.command === "merge"
+        ? `then commit it (${git}${flags} commit -a --no-edit) and run reverie sync; or undo the merge: ${git} merge --abort`
+        : `then ${git} add ${rel} and ${git}${flags} ${op.command} --continue; or undo it: ${git} ${op.command} --abort`;
+  return `${path}:${line}: ${what}: the file still has git's conflict markers (<<<<<<<, =======, >>>>>>>). ${edit}, ${finish}.`;
+}
+
+/** The line of the first `<<<<<<< ` of a complete set of git conflict markers in `text`, or `null`. */
+export function conflictMarkerLine(text: string): number | null {
+  const match = /^<{7}(?: [^\n]*)?\r?\n(?:[^]*?\n)?={7}\r?\n(?:[^]*?\n)?>{7}(?: [^\n]*)?$/m.exec(text);
+  return match === null ? null : text.slice(0, match.index).split("\n").length;
 }
 
 /** How to get a credential out of git for good, said once after the commits that hold one. */

@@ -1,7 +1,7 @@
-import { readFile, realpath, rm, rmdir, stat } from "node:fs/promises";
+import { realpath, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { loadConfig, type MemoryConfig } from "../config.js";
-import { ReverieError, truncateForMessage } from "../errors.js";
+import { isReverieError, ReverieError, truncateForMessage } from "../errors.js";
 import { fsyncDir, writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-write.js";
 import { contentHash, isContentHash } from "../hash.js";
 import { agentIdentity, openRepo, repoTopLevel, type CommitInfo, type GitRepo } from "../git/repo.js";
@@ -17,9 +17,14 @@ import { diagnose, repairScope, type Diagnostic, type Repair } from "./doctor.js
 import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
 import { normalizeMemoryFolder } from "../paths.js";
 import { assertNoNewSecrets, type SecretCheck } from "../secrets/refuse-secrets.js";
-import { assertContained, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
+import { assertFileSize, utf8Length } from "../limits.js";
+import { explainOsError } from "../fs/os-errors.js";
+import { readMemoryBytes } from "../fs/read-memory-file.js";
+import { assertContained, assertNotLink, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
+import { walkMemoryFolder } from "./walk.js";
 import { listMarkdownFiles } from "./walk.js";
+import { assertNoCaseCollision, assertNoNul, assertUniqueId, assertValidMemory } from "./write-checks.js";
 
 export interface OpenMemoryOptions extends Attribution {
   /** How long a write waits for another process holding the memory's lock. @default 15000 */
@@ -71,6 +76,15 @@ export interface WriteOptions extends MutationOptions {
    * @default true
    */
   stamp?: boolean;
+  /**
+   * Replace the file even though its current front-matter cannot be parsed (or it is not
+   * UTF-8): the new content replaces it whole; only its `id` and `created`, when they can be
+   * read off the broken lines, are kept. Off, such a file is refused with its parse error.
+   * @default false
+   */
+  forceParse?: boolean;
+  /** Write a memory with no text after its front-matter. Off, that is refused with `INVALID_INPUT`. @default false */
+  allowEmpty?: boolean;
 }
 
 /** A memory file as read, with where it lives. */
@@ -112,6 +126,11 @@ export interface MemoryEntry {
   mount: string;
   /** Why the file could not be parsed, if it could not (it is still listed). */
   problem?: string;
+  /**
+   * Set for a symbolic link: what it points to (as stored in the link). Links are listed, never
+   * followed by a listing; `problem` says so.
+   */
+  link?: string;
 }
 
 /** One commit touching the memory, with the attribution from its trailers. */
@@ -224,17 +243,21 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   const clock = options.clock ?? (() => new Date());
   const resolve = (path: string, what?: string) => resolveIn(scopes, path, what);
 
-  async function readBytes(target: Resolved): Promise<Uint8Array | null> {
+  /**
+   * A memory file's bytes, `null` if there is none. A file over `LIMITS.fileBytes` is refused
+   * before it is read (`sized: false` reads it anyway, for a delete or move, which do not parse it).
+   */
+  async function readBytes(target: Resolved, sized = true): Promise<Uint8Array | null> {
     await assertContained(target);
     try {
-      return await readFile(target.abs);
+      return await readMemoryBytes(target.abs, target.path, sized);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return null;
       if (code === "EISDIR") {
         throw new ReverieError("INVALID_PATH", `${target.path} is a folder, not a memory file.`, { path: target.path });
       }
-      throw error;
+      throw explainOsError(error, `read ${target.path}`, "nothing was changed");
     }
   }
 
@@ -364,11 +387,29 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     }
   }
 
+  /**
+   * Runs one mutation, explaining an OS failure (disk full, permission, read-only file system,
+   * name too long) by its cause and by what was kept: nothing, unless the commit was made (the
+   * mutation calls `made` with it) before the failure.
+   */
+  async function guarded<T>(action: string, fn: (made: (commit: string) => string) => Promise<T>): Promise<T> {
+    let committed: string | null = null;
+    try {
+      return await fn((commit) => (committed = commit));
+    } catch (error) {
+      const kept =
+        committed === null
+          ? "nothing was written: the memory folder is as it was"
+          : `the change was committed (${(committed as string).slice(0, 12)}); only the steps after the commit failed`;
+      throw explainOsError(error, action, kept);
+    }
+  }
+
   /** Reads every target (which must exist) with its content hash, checking `expectHash` for a single one. */
   async function readAll(targets: Resolved[], expectHash: string | null | undefined): Promise<Array<{ bytes: Uint8Array; sha256: string }>> {
     const all: Array<{ bytes: Uint8Array; sha256: string }> = [];
     for (const target of targets) {
-      const bytes = await readBytes(target);
+      const bytes = await readBytes(target, false);
       if (bytes === null && expectHash === undefined) throw notFound(target.path);
       const sha256 = bytes === null ? null : contentHash(bytes);
       checkExpected(target.path, expectHash, sha256);
@@ -381,7 +422,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   /** Deletes `targets` (all in `scope`) in one commit. */
   async function removeFiles(scope: Scope, targets: Resolved[], call: MutationOptions): Promise<RemoveResult[]> {
     const who = attribution(call);
-    return locked(scope, `the delete of ${describePaths(targets.map((t) => t.path))}`, async () => {
+    return guarded(`delete ${describePaths(targets.map((t) => t.path))}`, (made) => locked(scope, `the delete of ${describePaths(targets.map((t) => t.path))}`, async () => {
       const read = await readAll(targets, call.expectHash);
       const restore = targets.map((t, i): Restore => ({ abs: t.abs, bytes: read[i]!.bytes, madeFolder: null }));
       const rels = targets.map((t) => t.rel);
@@ -394,12 +435,12 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
           await undo(restore, atomic(scope, "restore"));
           throw error;
         }
-        return commitOrRestore(scope, restore, rels, subject, "delete", who, []);
+        return made(await commitOrRestore(scope, restore, rels, subject, "delete", who, []));
       });
       await pruneEmptyFolders(targets.map((t) => dirname(t.abs)), scope.dir);
       await reindex(scope, targets.map((t) => t.path));
       return targets.map((t, i) => ({ path: t.path, previousSha256: read[i]!.sha256, commit }));
-    });
+    }));
   }
 
   /** Moves each `from` to its `to` (all in `scope`, destinations new) in one commit. */
@@ -414,7 +455,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       if (destinations.has(to.abs)) throw new ReverieError("INVALID_PATH", `Two files would move to ${to.path}.`, { to: to.path });
       destinations.add(to.abs);
     }
-    return locked(scope, `the move of ${describePaths(moves.map((m) => m.from.path))}`, async () => {
+    return guarded(`move ${describePaths(moves.map((m) => m.from.path))}`, (made) => locked(scope, `the move of ${describePaths(moves.map((m) => m.from.path))}`, async () => {
+      for (const { from, to } of moves) {
+        await assertNotLink(from);
+        await assertNotLink(to);
+      }
       const read = await readAll(moves.map((m) => m.from), call.expectHash);
       for (const { from, to } of moves) {
         await assertContained(to);
@@ -441,12 +486,12 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
           await undo(restore, atomic(scope, "restore"));
           throw error;
         }
-        return commitOrRestore(scope, restore, rels, subject, "rename", who, moves.map((m) => m.to.rel));
+        return made(await commitOrRestore(scope, restore, rels, subject, "rename", who, moves.map((m) => m.to.rel)));
       });
       await pruneEmptyFolders(moves.map((m) => dirname(m.from.abs)), scope.dir);
       await reindex(scope, moves.flatMap(({ from, to }) => [from.path, to.path]));
       return moves.map(({ from, to }, i) => ({ from: from.path, to: to.path, sha256: read[i]!.sha256, commit }));
-    });
+    }));
   }
 
   let indexes: Promise<Map<Scope, SearchIndex>> | null = null;
@@ -512,25 +557,41 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
 
     async exists(path) {
-      return (await readBytes(resolve(path))) !== null;
+      // By its metadata, not its bytes: a file over the size limit exists (and can be deleted).
+      const target = resolve(path);
+      await assertContained(target);
+      const info = await stat(target.abs).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
+        throw explainOsError(error, `read ${target.path}`, "nothing was changed");
+      });
+      if (info?.isDirectory()) throw new ReverieError("INVALID_PATH", `${target.path} is a folder, not a memory file.`, { path: target.path });
+      return info !== null;
     },
 
     async write(path, given, call = {}) {
       const target = resolve(path);
       assertWritable(target);
       const who = attribution(call);
-      return locked(target.scope, `the write of ${target.path}`, async () => {
+      if (typeof given === "string") assertFileSize(target.path, utf8Length(given), "INVALID_INPUT");
+      return guarded(`write ${target.path}`, (made) => locked(target.scope, `the write of ${target.path}`, async () => {
+        await assertNotLink(target);
         const bytes = await readBytes(target);
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
-        const existingText = bytes === null ? null : decodeUtf8(bytes, target.path);
+        const { text: existingText, note: existing } = readExisting(target.path, bytes, call.forceParse === true);
         const content = typeof given === "string" ? given : given(existingText === null ? null : { content: existingText, sha256: currentHash! });
+        if (typeof given !== "string") assertFileSize(target.path, utf8Length(content), "INVALID_INPUT");
+        assertNoNul(target.path, content);
+        if (bytes === null) await assertNoCaseCollision(target);
         if (!call.allowSecrets) {
           await assertNoNewSecrets(target.path, [{ what: "path", text: target.path }, { what: "content", text: content, before: existingText }, ...attributionChecks(who)]);
         }
-        const existing = existingText === null ? null : parseNote(target.path, existingText);
         const text = call.stamp === false ? content : stampContent(target.path, content, existing, who, clock());
-        if (call.stamp === false) parseNote(target.path, text); // refuse malformed front-matter before it lands
+        const written = parseNote(target.path, text); // refuses malformed front-matter before it lands
+        assertValidMemory(target.path, written, existing, config.types, call.allowEmpty === true);
+        // Only an id the caller gave can collide: a fresh one is a new ULID, a kept one is this file's.
+        const id = written.frontmatter.id;
+        if (typeof id === "string" && id !== existing?.frontmatter.id && content.includes(id)) await assertUniqueId(target, id, scopes);
         const sha256 = contentHash(text);
         if (sha256 === currentHash) return { path: target.path, op: "unchanged", sha256, previousSha256: currentHash, commit: null };
         const op = bytes === null ? "create" : "update";
@@ -539,11 +600,11 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
         const commit = await journaled(target.scope, { subject, trailers: trailers(op, who), ...authorOf(who), writes: [target.rel] }, async () => {
           await writeFileAtomic(target.abs, text, atomic(target.scope, "write"));
           const restore = [{ abs: target.abs, bytes, madeFolder }];
-          return commitOrRestore(target.scope, restore, [target.rel], subject, op, who, bytes === null ? [target.rel] : []);
+          return made(await commitOrRestore(target.scope, restore, [target.rel], subject, op, who, bytes === null ? [target.rel] : []));
         });
         await reindex(target.scope, [target.path]);
         return { path: target.path, op, sha256, previousSha256: currentHash, commit };
-      });
+      }));
     },
 
     async remove(path, call = {}) {
@@ -584,18 +645,28 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       for (const scope of scopes) {
         const under = folderWithin(scope, wanted);
         if (under === null) continue;
-        for (const rel of await listMarkdownFiles(scope.dir, under)) {
+        const { files, links } = await walkMemoryFolder(scope.dir, under);
+        for (const link of links) {
+          const path = namespacePath(scope, link.path);
+          entries.push({ path, title: noteTitle({ path, frontmatter: {}, body: "" }), size: 0, mount: scope.prefix, link: link.target, problem: `a symbolic link to ${link.target}, not followed` });
+        }
+        for (const rel of files) {
           const path = namespacePath(scope, rel);
-          const bytes = await readFile(join(scope.dir, rel));
-          const entry: MemoryEntry = { path, title: "", size: bytes.length, mount: scope.prefix };
+          const entry: MemoryEntry = { path, title: "", size: 0, mount: scope.prefix };
           try {
+            const bytes = await readMemoryBytes(join(scope.dir, rel), path).catch((error: unknown) => {
+              throw explainOsError(error, `read ${path}`, "nothing was changed");
+            });
+            entry.size = bytes.length;
             const note = parseNote(path, decodeUtf8(bytes, path));
             entry.title = noteTitle(note);
             if (typeof note.frontmatter.type === "string") entry.type = note.frontmatter.type;
             if (typeof note.frontmatter.key === "string") entry.key = note.frontmatter.key;
           } catch (error) {
+            if (!isReverieError(error)) throw error;
             entry.title = noteTitle({ path, frontmatter: {}, body: "" });
-            entry.problem = (error as Error).message;
+            entry.problem = error.message;
+            if (typeof error.data.size === "number") entry.size = error.data.size;
           }
           entries.push(entry);
         }
@@ -627,7 +698,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
 
     async doctor() {
-      const found = await diagnose(scopes);
+      const found = await diagnose(scopes, config.types);
       for (const [scope, index] of await openIndexes()) {
         if (index.opened.cache === "corrupt" || index.opened.cache === "incompatible") {
           found.push({
@@ -658,6 +729,36 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   return memory;
 }
 
+/**
+ * The file a write replaces, decoded and parsed. A file that cannot be (broken front-matter,
+ * not UTF-8) refuses the write with how to replace it, unless `force`: then it is replaced
+ * whole, keeping only the `id` and `created` that can be read off its lines.
+ */
+function readExisting(path: string, bytes: Uint8Array | null, force: boolean): { text: string | null; note: Note | null } {
+  if (bytes === null) return { text: null, note: null };
+  let text: string | null = null;
+  try {
+    text = decodeUtf8(bytes, path);
+    return { text, note: parseNote(path, text) };
+  } catch (error) {
+    if (!isReverieError(error, "PARSE_ERROR", "INVALID_INPUT")) throw error;
+    if (!force) {
+      throw new ReverieError(
+        error.code,
+        `${error.message} ${path} cannot be updated while it cannot be read; nothing was written. Fix it by hand, or replace the whole file with the new content: reverie write ${path} --force-parse (it keeps the id, when readable).`,
+        { ...error.data, path },
+        { cause: error },
+      );
+    }
+    const lines = text ?? "";
+    const field = (key: string) => new RegExp(String.raw`^${key}:[ \t]*["']?([^"'\s]+)["']?[ \t]*$`, "m").exec(lines)?.[1];
+    const id = field("id");
+    const created = field("created");
+    const frontmatter = { ...(id !== undefined && /^[A-Za-z0-9_-]+$/.test(id) ? { id } : {}), ...(created !== undefined && !Number.isNaN(Date.parse(created)) ? { created } : {}) };
+    return { text, note: { path, content: lines, sha256: contentHash(bytes), frontmatter, hasFrontmatter: false, body: lines } };
+  }
+}
+
 /** A file to put back if a mutation fails: its old bytes, or `null` with the folder made for it (if any) to remove. */
 interface Restore {
   abs: string;
@@ -673,7 +774,13 @@ interface Restore {
 async function undo(restore: readonly Restore[], write: AtomicWriteOptions): Promise<void> {
   for (const file of [...restore].reverse()) {
     if (file.bytes !== null) {
-      await writeFileAtomic(file.abs, file.bytes, write);
+      await writeFileAtomic(file.abs, file.bytes, write).catch(async (error: unknown) => {
+        // On a full disk the new bytes hold the space the old ones need: free it, then retry.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOSPC" && code !== "EDQUOT") throw error;
+        await rm(file.abs, { force: true });
+        await writeFileAtomic(file.abs, file.bytes!, write);
+      });
       continue;
     }
     await rm(file.abs, { force: true });

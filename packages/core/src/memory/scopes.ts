@@ -1,5 +1,5 @@
 import { lstat, realpath } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import type { MountAccess, MountConfig } from "../config.js";
 import { ReverieError, truncateForMessage } from "../errors.js";
 import type { GitRepo } from "../git/repo.js";
@@ -53,23 +53,40 @@ export function assertWritable(target: Resolved): void {
   }
 }
 
+/** Folders of a scope that a link must never lead into: git's data and reverie's own state. */
+const RESERVED = new Set([".git", ".reverie"]);
+
+/** Where a resolved real path lies for a scope: inside it, inside it but in `.git/` or `.reverie/`, or outside. */
+export function realPlace(scopeDir: string, real: string): "inside" | "reserved" | "outside" {
+  if (!isInside(scopeDir, real)) return "outside";
+  const first = relative(scopeDir, real).split(sep)[0] ?? "";
+  return RESERVED.has(first.toLowerCase()) ? "reserved" : "inside";
+}
+
 /**
  * Refuses a path whose parent folders (or the file itself, if it is a link) resolve outside
- * the scope — a symlink planted in the folder must not let a write or read escape it.
+ * the scope or into its `.git/` or `.reverie/` — a symlink that arrived by git must not let a
+ * read or a write escape the memory or reach git's config.
  */
 export async function assertContained(target: Resolved): Promise<void> {
-  const escape = (): never => {
+  const escape = (place: "reserved" | "outside" | "broken"): never => {
+    const where =
+      place === "reserved"
+        ? `leads into ${target.scope.dir}'s .git/ or .reverie/ folder`
+        : place === "broken"
+          ? "cannot be resolved"
+          : `leaves the memory folder (${target.scope.dir})`;
     throw new ReverieError(
       "INVALID_PATH",
-      `Invalid path ${truncateForMessage(target.path)}: it goes through a symbolic link that leaves the memory folder (${target.scope.dir}). Remove the link or use a path inside the folder.`,
-      { path: target.path },
+      `Invalid path ${truncateForMessage(target.path)}: it goes through a symbolic link that ${where}; reverie does not follow such links. Remove the link (git rm ${truncateForMessage(target.rel)}) or use a path inside the folder.`,
+      { path: target.path, reason: "symlink" },
     );
   };
   let existing = dirname(target.abs);
   for (;;) {
     try {
-      const real = await realpath(existing);
-      if (!isInside(target.scope.dir, real)) escape();
+      const place = realPlace(target.scope.dir, await realpath(existing));
+      if (place !== "inside") escape(place);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT" || existing === target.scope.dir) throw error;
@@ -79,8 +96,25 @@ export async function assertContained(target: Resolved): Promise<void> {
   const stat = await lstat(target.abs).catch(() => null);
   if (stat?.isSymbolicLink()) {
     const real = await realpath(target.abs).catch(() => null);
-    if (real === null || !isInside(target.scope.dir, real)) escape();
+    if (real === null) return escape("broken");
+    const place = realPlace(target.scope.dir, real);
+    if (place !== "inside") escape(place);
   }
+}
+
+/**
+ * Refuses to write, move or replace a file that is itself a symbolic link: writing the path
+ * would replace the link by a copy (and a commit would record that), and writing through it
+ * would change another file than the one named.
+ */
+export async function assertNotLink(target: Resolved): Promise<void> {
+  const stat = await lstat(target.abs).catch(() => null);
+  if (!stat?.isSymbolicLink()) return;
+  throw new ReverieError(
+    "INVALID_PATH",
+    `${target.path} is a symbolic link; reverie does not write through links. Change the file it points to by its own path, or replace the link with a file (git rm ${truncateForMessage(target.rel)}, then write it).`,
+    { path: target.path, reason: "symlink" },
+  );
 }
 
 /** Builds the scopes of a memory from its folder and its configured mounts. */

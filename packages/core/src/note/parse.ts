@@ -1,5 +1,6 @@
 import { ReverieError } from "../errors.js";
 import { contentHash } from "../hash.js";
+import { assertFileSize, utf8Length } from "../limits.js";
 import {
   parseFrontmatterYaml,
   patchFrontmatterYaml,
@@ -11,9 +12,11 @@ import type { MemoryFrontmatter, Note } from "./types.js";
 
 /**
  * Parses a memory file. A file without front-matter is a valid memory with `frontmatter: {}`.
- * @throws ReverieError `PARSE_ERROR` with `data.line` when the front-matter is not valid YAML.
+ * @throws ReverieError `PARSE_ERROR` with `data.line` when the front-matter is not valid YAML, or
+ * the file or its front-matter is over a limit of `LIMITS` (`data.reason: "limit"`).
  */
 export function parseNote(path: string, content: string): Note {
+  assertFileSize(path, utf8Length(content));
   const split = splitFrontmatter(content, path);
   if (!split) return { path, content, sha256: contentHash(content), frontmatter: {}, hasFrontmatter: false, body: content };
   return {
@@ -53,12 +56,12 @@ const HEADING = /^#{1,6}[ \t]+(.+?)[ \t#]*$/m;
 const TITLE_MAX = 80;
 
 /**
- * What to call a memory: its front-matter title, else its first Markdown heading, else its
+ * What to call a memory: its front-matter title (or `name`), else its first Markdown heading, else its
  * first line of text (agents often write one-line memories), else its file name.
  */
 export function noteTitle(note: Pick<Note, "path" | "frontmatter" | "body">): string {
-  const title = note.frontmatter.title;
-  if (typeof title === "string" && title.trim() !== "") return title.trim();
+  // `name` is what Claude Code's auto memory files call it.
+  for (const title of [note.frontmatter.title, note.frontmatter.name]) if (typeof title === "string" && title.trim() !== "") return title.trim();
   const heading = HEADING.exec(note.body)?.[1];
   if (heading) return heading;
   const firstLine = note.body

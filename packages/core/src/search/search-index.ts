@@ -2,13 +2,14 @@ import { lstatSync, readFileSync } from "node:fs";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { join } from "node:path";
 import MiniSearch, { type Options, type SearchOptions, type SearchResult } from "minisearch";
-import { ReverieError, truncateForMessage } from "../errors.js";
+import { isReverieError, ReverieError, truncateForMessage } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { contentHash } from "../hash.js";
 import { readCache, serializeCache, type CacheStatus, type ManifestEntry } from "./cache-file.js";
 import { decodeIndex, encodeIndex } from "./index-codec.js";
 import { isMemoryFileName, stripMemoryExtension } from "../memory-files.js";
 import { isMissing, isReservedPath, scanMemoryFiles } from "./scan.js";
+import { assertFileSize } from "../limits.js";
 import { tokenize } from "./tokenize.js";
 
 /** What the index needs to know about one memory; built by the caller's loader (e.g. from `parseNote`). */
@@ -316,13 +317,15 @@ export async function openSearchIndex(options: SearchIndexOptions): Promise<Sear
     }
     let bytes: Buffer;
     try {
+      // A file over the size limit is not read at all: it stays findable by path, and reported.
+      assertFileSize(path, size);
       bytes = readFileSync(join(dir, rel));
     } catch (error) {
       if (isMissing(error)) return forget(path, pass);
       if (touchedSince(path, pass)) return;
       // An unreadable file must not stop the refresh: it stays findable by path, is reported,
       // and its unknown hash makes the next refresh try again.
-      const problem = `cannot read the file: ${error instanceof Error ? error.message : String(error)}`;
+      const problem = isReverieError(error) ? error.message : `cannot read the file: ${error instanceof Error ? error.message : String(error)}`;
       put({ path, title: fileName(path), tags: [], key: "", body: "" }, { mtimeMs, size, sha256: "", racy: true, problem });
       if (known === undefined) pass.stats.added++;
       else pass.stats.updated++;

@@ -21,6 +21,7 @@ import { BLOCKING_GATES } from "./gates.js";
 import { loadOperations } from "./operations-file.js";
 import { cancelRequestPath, readDream, writeRecord, type DreamRecord } from "./record.js";
 import { readMemoriesAt } from "./snapshot.js";
+import { commitFolderEdits, commitIndexAtHead, planMemoryIndex } from "../memory-index.js";
 
 export interface AdoptOptions {
   /** 1-based operation numbers (as `dream show` lists them) to leave out. */
@@ -65,6 +66,11 @@ function adoptable(record: DreamRecord, force: boolean): void {
   }
 }
 
+/** Every path adopting the dream may change: its operations' and the index it rebuilt. */
+function touchedBy(record: DreamRecord): string[] {
+  return [...new Set([...record.operations.flatMap((op) => op.paths), ...(record.outputs.index ? [record.outputs.index.path] : [])])];
+}
+
 /** The temporary ref `adopt --skip` writes the kept operations to. */
 function selectionRef(id: string): string {
   return `refs/heads/dream-adopt/${id}`;
@@ -97,19 +103,21 @@ async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): P
     return { adopted: record.adopted, archived_at: record.archived_at, outputs: record.outputs, alreadyAdopted: true };
   }
   adoptable(record, options.force === true);
+  // Claude Code's own edits in its folder since the dream are committed first, so the merge takes them in.
+  await commitFolderEdits(memory, (work) => work());
   const skip = [...new Set(options.skip ?? [])].sort((a, b) => a - b);
   for (const n of skip) {
     if (!Number.isInteger(n) || n < 1 || n > record.operations.length) {
       throw new ReverieError("INVALID_INPUT", `--skip ${n}: dream ${id} has operations 1 to ${record.operations.length} (see reverie dream show ${id}).`, { id, skip: n });
     }
   }
-  if (skip.length === record.operations.length) {
+  if (skip.length > 0 && skip.length === record.operations.length) {
     throw new ReverieError("INVALID_INPUT", `Skipping all ${skip.length} operations leaves nothing to adopt; discard the dream instead: reverie dream discard ${id}`, { id });
   }
   const branchHead = await dreamBranchHead(memory.repo, id);
   if (!branchHead) throw new ReverieError("NOT_FOUND", `Branch ${dreamBranch(id)} is gone; the dream cannot be adopted. Run it again.`, { id });
 
-  const touched = [...new Set(record.operations.flatMap((op) => op.paths))];
+  const touched = touchedBy(record);
   // Written (and fsync'd) before the first step, removed after the last: a crash in between is finished by the next command.
   const journal = await beginJournal(memory.dir, "adopt", {
     id,
@@ -137,7 +145,17 @@ async function mergeDream(memory: Memory, record: DreamRecord, skip: number[]): 
   try {
     if (skip.length > 0) ref = await writeSelection(memory.repo, memory.dir, record, skip);
     await requireGit(memory.dir, [2, 38], "reverie dream adopt");
-    const merge = await memory.repo.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "HEAD", ref], { okCodes: [1] });
+    const mergeTree = (r: string) => memory.repo.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "HEAD", r], { okCodes: [1] });
+    let merge = await mergeTree(ref);
+    let reindex = false;
+    const index = record.outputs.index;
+    if (merge.code === 1 && index && merge.stdout.split("\n").slice(1).filter(Boolean).every((f) => f === index.path)) {
+      // Only the index collides (Claude Code rewrote MEMORY.md since the dream): merge the operations without
+      // the dream's index, then rebuild the index over the merged memory.
+      ref = skip.length > 0 ? await writeSelection(memory.repo, memory.dir, record, skip, false) : index.commit ? `${index.commit}^` : ref;
+      merge = await mergeTree(ref);
+      reindex = true;
+    }
     if (merge.code === 1) {
       const files = merge.stdout.split("\n").slice(1).filter(Boolean);
       const ops = record.operations.filter((op) => !skip.includes(op.index) && op.paths.some((p) => files.includes(p)));
@@ -154,6 +172,7 @@ async function mergeDream(memory: Memory, record: DreamRecord, skip: number[]): 
     if (body) args.push("-m", body);
     args.push("-m", trailers, ref);
     await mergeOrRestore(memory, id, args);
+    if (reindex) await commitIndexAtHead(memory, id, new Map(Object.entries(index!.uses)));
   } finally {
     if (skip.length > 0) await memory.repo.run(["update-ref", "-d", selectionRef(id)], { okCodes: [1] });
   }
@@ -219,7 +238,7 @@ const finishAdopt: JournalHandler = async (pending, { dir, notice }) => {
     notice(`reverie: finished the interrupted adopt of ${intent.id} (merged in commit ${merged.slice(0, 7)}; branch and record updated).`);
     return pending.done();
   }
-  await undoPartialMerge(memory.repo, [...new Set(record.operations.flatMap((op) => op.paths))], intent.dirtyBefore);
+  await undoPartialMerge(memory.repo, touchedBy(record), intent.dirtyBefore);
   await pending.done();
   try {
     const done = await adoptLocked(memory, intent.id, { skip: intent.skip, force: intent.force });
@@ -296,7 +315,7 @@ function firstLine(text: string): string {
 }
 
 /** Writes the kept operations again on top of the dream's base, as a temporary ref to merge. */
-async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRecord, skip: number[]): Promise<string> {
+async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRecord, skip: number[], withIndex = true): Promise<string> {
   const saved = await loadOperations(memoryDir, record.id);
   const base = record.inputs.base_commit!;
   const notes = await readMemoriesAt(repo, base);
@@ -320,6 +339,10 @@ async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRec
     );
   }
   const commits: BranchCommit[] = materialized.map((m) => operationCommit(record.id, m));
+  // The index lists the memory as the kept operations leave it, ranked as the dream ranked it.
+  const uses = new Map(Object.entries(record.outputs.index?.uses ?? {}));
+  const index = await planMemoryIndex({ repo, base, dreamId: record.id, notes, changes: materialized.flatMap((m) => m.changes), uses });
+  if (withIndex && index?.commit) commits.push(index.commit);
   const ref = selectionRef(record.id);
   // A killed adopt --skip leaves its ref behind; fast-import would refuse to move it to an unrelated tip.
   await repo.run(["update-ref", "-d", ref], { okCodes: [1] });

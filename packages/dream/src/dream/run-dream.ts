@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { readFile, rm, stat } from "node:fs/promises";
-import { isReverieError, newId, openMemory, redactSecrets, ReverieError, type Memory } from "@reverie/core";
+import { isReverieError, lockMemoryFolder, newId, openMemory, redactSecrets, ReverieError, type Memory } from "@reverie/core";
 import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, ConsolidateUsage, Consolidator } from "../consolidate/consolidator.js";
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
 import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
@@ -16,6 +16,7 @@ import { redactDreamInputs, type InputRedactions } from "./redact-inputs.js";
 import { resolveSessions } from "./session-inputs.js";
 import { readMemoriesAt } from "./snapshot.js";
 import { undatedSessions } from "../offline/evidence.js";
+import { commitFolderEdits, memoryUses, planMemoryIndex } from "../memory-index.js";
 
 /** The hosted service's limit on instructions, kept so the same instructions work in both. */
 export const MAX_INSTRUCTIONS_CHARS = 4096;
@@ -179,6 +180,8 @@ async function runStages(
   checkpoint: ConsolidateCheckpoint,
 ): Promise<void> {
   progress({ stage: "snapshot", message: "pinning the memory's current commit" });
+  const edits = await commitFolderEdits(memory, (work) => withWriteLock(memory, work));
+  if (edits) record.warnings.push(`committed edits made in the folder outside reverie (by Claude Code) as ${edits.slice(0, 7)} before dreaming`);
   const base = await memory.repo.head();
   if (!base) throw new ReverieError("INVALID_INPUT", `${memory.dir} has no commits yet; write a memory first.`, {});
   record.inputs.base_commit = base;
@@ -225,10 +228,15 @@ async function runStages(
   const materialized = dropNoOps(materialize(trusted, notes, { now, newId: makeId }), notes);
   record.gates = await evaluateGates({ base: notes, operations: materialized, sessions, lossCap: options.lossCap ?? memory.config.dream.lossCap });
 
-  if (materialized.length > 0) {
+  const changes = materialized.flatMap((m) => m.changes);
+  const known = [...notes.map((n) => n.path), ...changes.map((c) => c.path)];
+  const index = await planMemoryIndex({ repo: memory.repo, base, dreamId: record.id, notes, changes, uses: memoryUses(sessions, memory.dir, known) });
+
+  if (materialized.length > 0 || index?.commit) {
     progress({ stage: "write", done: 0, total: materialized.length, message: `writing ${materialized.length} commits to ${dreamBranch(record.id)}` });
-    const commits = [manifestCommit(record, notes.length, materialized.length), ...materialized.map((m) => operationCommit(record.id, m))];
+    const commits = [manifestCommit(record, notes.length, materialized.length), ...materialized.map((m) => operationCommit(record.id, m)), ...(index?.commit ? [index.commit] : [])];
     const ids = await writeBranch(memory.repo, dreamBranch(record.id), base, commits, signal);
+    if (index?.commit) index.summary.commit = ids[ids.length - 1] ?? null;
     await saveOperations(memory.dir, record.id, { now, operations: materialized.map((m) => m.operation), patternIds });
     record.outputs.branch = dreamBranch(record.id);
     record.outputs.head = ids[ids.length - 1] ?? null;
@@ -243,6 +251,7 @@ async function runStages(
     }));
   }
   for (const kind of DreamOperationKinds) record.outputs.ops[kind] = materialized.filter((m) => m.operation.kind === kind).length;
+  if (index) record.outputs.index = index.summary;
   record.status = "completed";
   await save();
 
@@ -255,7 +264,7 @@ async function runStages(
   if (options.autoAdopt && materialized.length > 0 && blocked.length === 0 && held.length === materialized.length) {
     record.warnings.push("not adopted automatically: every operation carries a dangerous command");
     await save();
-  } else if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
+  } else if (options.autoAdopt && record.outputs.branch !== null && blocked.length === 0) {
     progress({ stage: "adopt", message: `adopting ${record.id}` });
     const { adoptDream } = await import("./adopt.js");
     try {
@@ -269,6 +278,17 @@ async function runStages(
     }
   } else if (options.autoAdopt && blocked.length > 0) {
     record.warnings.push(`not adopted automatically: gate(s) ${blocked.map((g) => g.name).join(", ")} failed`);
+  }
+}
+
+/** Runs `work` holding the memory's write lock, the one every write and adopt takes. */
+async function withWriteLock<T>(memory: Memory, work: () => Promise<T>): Promise<T> {
+  const { journalHandlers } = await import("./adopt.js");
+  const lock = await lockMemoryFolder(memory.dir, async () => memory.repo, { handlers: journalHandlers });
+  try {
+    return await work();
+  } finally {
+    await lock.release();
   }
 }
 

@@ -43,8 +43,11 @@ function unwrap(text: string): string {
   return text.replace(/([^\n.!?:;\\])[ \t]*\n[ \t]*(?=[a-z('"‘“])/g, "$1 ");
 }
 
-/** Clause boundaries inside a sentence: semicolons, dashes used as separators, enumerations "(a)", "(2)". */
-const CLAUSE_BREAK = /\s*;\s+|\s+[-–—]\s+|\s*\((?:[a-h]|[1-9])\)\s+/;
+/**
+ * Clause boundaries inside a sentence: semicolons, dashes used as separators, enumerations "(a)",
+ * "(2)", and a correction ("… but that is not correct, we don't …"), after which comes the right way.
+ */
+const CLAUSE_BREAK = /\s*;\s+|\s+[-–—]\s+|\s*\((?:[a-h]|[1-9])\)\s+|,?\s*\b(?:but\s+)?(?:that|this|it)(?:'s|\s+is)\s+(?:not\s+(?:correct|right|true)|wrong|incorrect)\s*[,.:;]\s*/i;
 
 /** The clauses of a message, in order. Messages are analysed paragraph by paragraph. */
 export function clausesOf(text: string): Clause[] {

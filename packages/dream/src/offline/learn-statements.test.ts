@@ -49,6 +49,52 @@ describe("learn: what the user states", () => {
     ).toEqual([]);
   });
 
+  it("learns cautions, asks for consistency, team practice, a rule the agent broke, a classification and a settled fact", async () => {
+    expect(
+      await titles(
+        "be careful searching on dates, the older records write months in Roman numerals.",
+        "With the invoices, please be consistent marking them (EU) and (US).",
+        "Looking at your change, that is not correct, we don't commit the generated client.",
+        "One change was made to the seed file, but that original file should not have been changed.",
+        "I'd probably classify missing signatures as major errors.",
+        "The billing service is now the single source of truth for prices.",
+      ),
+    ).toEqual([
+      "The billing service is now the single source of truth for prices",
+      "Be careful searching on dates, the older records write months in Roman numerals",
+      "I'd probably classify missing signatures as major errors",
+      "That original file should not have been changed",
+      "We don't commit the generated client",
+      "With the invoices, please be consistent marking them (EU) and (US)",
+    ]);
+  });
+
+  it("files a settled fact under facts/ as a fact", async () => {
+    const [op] = await learned([session("ses_a", "2026-02-01T00:00:00Z", [{ user: "FYI the staging database is now at db2.internal." }])]);
+    expect(op).toMatchObject({ path: "facts/fyi-the-staging-database-is-now-at.md", type: "fact", tags: ["user-stated", "fact"] });
+  });
+
+  it("learns nothing from what a team lacks, a description of inconsistency, or a state that is now so", async () => {
+    expect(
+      await titles(
+        "We don't need to rebuild the index.",
+        "We don't see the export anywhere.",
+        "I think we're not being consistent whether the leader is listed.",
+        "We had trouble getting them to consistently use the form.",
+        "It is now working, thanks.",
+      ),
+    ).toEqual([]);
+  });
+
+  it("keeps a statement that leans on the one before it with that one, and groups a shorter restatement", async () => {
+    const sessions = [
+      session("ses_a", "2026-02-01T00:00:00Z", [{ user: "In all cases, when updating the changelog please never delete entries, mark them as superseded." }]),
+      session("ses_b", "2026-02-02T00:00:00Z", [{ user: "Never delete changelog entries. Always mark them superseded instead." }]),
+    ];
+    const ops = await learned(sessions);
+    expect(ops.map((op) => (op.kind === "learn" ? [op.title, op.support] : []))).toEqual([["Never delete changelog entries; always mark them superseded instead", 2]]);
+  });
+
   it("quotes the latest wording, cites every session that says it, and groups the repeats", async () => {
     const sessions = [
       session("ses_a", "2026-02-01T00:00:00Z", [{ user: "Fix the import." }, { user: "Please always run the migrations in a transaction." }]),

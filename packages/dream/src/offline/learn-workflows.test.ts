@@ -67,6 +67,24 @@ describe("learn: workflows", () => {
     expect(ops.map((op) => (op.kind === "learn" ? [op.path, op.body.split("\n")[2]] : [op.kind]))).toEqual([["workflows/shop-commands.md", "- `make check` — 3 of 3 sessions; usually near the end of a session"]]);
   });
 
+  it("lists a command the user names in backticks once it succeeds, from one session, citing the user's turn", async () => {
+    const sessions = [
+      session("ses_n", "2026-02-01T09:00:00Z", [
+        { user: "When running `make test-ci` I get a race in the cache tests." },
+        { run: "make test-ci", error: "FAIL cache" },
+        { tool: "Edit", run: "cache.go", ok: "edited" },
+        { run: "make test-ci 2>&1 | tail", ok: "ok" },
+        { run: "make release", ok: "ok" },
+      ], cwd),
+      session("ses_f", "2026-02-02T09:00:00Z", [{ user: "Does `make docs` work?" }, { run: "make docs", error: "no rule" }], cwd),
+    ];
+    const ops = await learned(sessions);
+    expect(ops.map((op) => (op.kind === "learn" ? op.body.split("\n").slice(0, 3) : []))).toEqual([
+      ["Commands that work in shop, each seen succeeding in 3 or more sessions (of 2), or named by the user and seen succeeding:", "", "- `make test-ci` — tests; 1 of 2 sessions; named by the user in ses_n#1; usually near the end of a session"],
+    ]);
+    expect(ops[0]!.evidence.map((e) => `${e.session}#${e.turn}`)).toContain("ses_n#1");
+  });
+
   it("is deterministic whatever the order of sessions", async () => {
     const sessions = [1, 2, 3, 4, 5].map((d) => workday(`ses_${d}`, d, [{ run: d % 2 ? "go test ./..." : "go test ./pkg/...", ok: "ok" }, { run: "go build ./cmd/x", ok: "ok" }]));
     expect(await learned([...sessions].reverse())).toEqual(await learned(sessions));

@@ -132,6 +132,31 @@ interface Line {
   families: string[];
   sessions: Set<string>;
   late: boolean;
+  /** Where the user named the command ("when running `mise run test:ci` I get …"). */
+  named?: UserMention;
+}
+
+interface UserMention {
+  session: string;
+  turn: number;
+  at: string | undefined;
+}
+
+/**
+ * Commands the user writes in backticks, by family: a person naming the project's command is
+ * stated evidence, so one session in which it then succeeds is enough.
+ */
+function userNamedCommands(group: readonly SessionSignals[]): Map<string, UserMention> {
+  const named = new Map<string, UserMention>();
+  for (const s of group) {
+    for (const m of s.userMessages) {
+      if (m.event.queued) continue;
+      for (const [, code] of m.event.text.matchAll(/`([^`\n]{3,200})`/g)) {
+        for (const step of shellSteps(code!)) if (!named.has(step.family)) named.set(step.family, { session: s.id, turn: m.event.turn, at: m.event.at });
+      }
+    }
+  }
+  return named;
 }
 
 /**
@@ -159,9 +184,9 @@ export function learnWorkflows(
   const ops: LearnOperation[] = [];
   for (const project of [...projects.keys()].sort()) {
     const group = projects.get(project)!;
-    if (group.length < minSessions) continue;
     const { commands, chains } = collect(group);
-    const habits = [...commands.values()].filter((c) => c.ok.size >= minSessions && c.okRuns >= c.failedRuns);
+    const named = userNamedCommands(group);
+    const habits = [...commands.values()].filter((c) => (c.ok.size >= minSessions || named.has(c.family)) && c.ok.size > 0 && c.okRuns >= c.failedRuns);
     const byFamily = new Map(habits.map((c) => [c.family, c]));
     const lines: Line[] = [];
     const listed = new Set<string>();
@@ -183,7 +208,7 @@ export function learnWorkflows(
       // A tool run on a different file every time (`antiword a.doc`, `unzip b.zip`) is a tool
       // the agent knows, not a step of this project's workflow — unless its name says what it is for.
       if (text.endsWith(" …") && purposeOf(c.family) === undefined) continue;
-      lines.push({ text, families: [c.family], sessions: new Set(c.ok.keys()), late: median(c.positions) >= 0.6 });
+      lines.push({ text, families: [c.family], sessions: new Set(c.ok.keys()), late: median(c.positions) >= 0.6, ...(c.ok.size < minSessions ? { named: named.get(c.family) } : {}) });
       listed.add(c.family);
     }
     const fresh = lines
@@ -194,11 +219,11 @@ export function learnWorkflows(
 
     const supporting = new Set(fresh.flatMap((l) => [...l.sessions]));
     const body = [
-      `Commands that work in ${project}, each seen succeeding in ${minSessions} or more sessions (of ${group.length}):`,
+      `Commands that work in ${project}, each seen succeeding in ${minSessions} or more sessions (of ${group.length})${fresh.some((l) => l.named) ? ", or named by the user and seen succeeding" : ""}:`,
       "",
       ...fresh.map((l) => {
         const purposes = [...new Set(l.families.map(purposeOf).filter((p): p is string => p !== undefined))];
-        const notes = [purposes.join(", "), `${l.sessions.size} of ${group.length} sessions`, l.late ? "usually near the end of a session" : ""].filter((x) => x !== "");
+        const notes = [purposes.join(", "), `${l.sessions.size} of ${group.length} sessions`, l.named ? `named by the user in ${l.named.session}#${l.named.turn}` : "", l.late ? "usually near the end of a session" : ""].filter((x) => x !== "");
         return `- \`${l.text}\` — ${notes.join("; ")}`;
       }),
       "",
@@ -207,7 +232,7 @@ export function learnWorkflows(
       l.families.slice(0, 1).flatMap((f) => {
         const calls = [...byFamily.get(f)!.ok.values()].sort((a, b) => turns.rank(b.session) - turns.rank(a.session)).slice(0, 3);
         return calls.map((call) => withAt({ session: call.session, turn: call.use.turn, note: `\`${oneLine(l.text, 60)}\` succeeded` }, call.use.at));
-      }),
+      }).concat(l.named ? [withAt({ session: l.named.session, turn: l.named.turn, note: "the user names the command" }, l.named.at)] : []),
     );
     const screen = screenText(fresh.map((l) => l.text).join("\n"));
     ops.push({
@@ -220,7 +245,7 @@ export function learnWorkflows(
       support: supporting.size,
       confidence: "observed",
       tags: ["workflow"],
-      reason: `${fresh.length} command${fresh.length === 1 ? "" : "s"} succeeded in ${minSessions}+ sessions of ${project} (${fresh.map((l) => `\`${oneLine(l.text, 40)}\``).join(", ")})`,
+      reason: `${fresh.length} command${fresh.length === 1 ? "" : "s"} succeeded in ${minSessions}+ sessions of ${project}${fresh.some((l) => l.named) ? " or named by the user" : ""} (${fresh.map((l) => `\`${oneLine(l.text, 40)}\``).join(", ")})`,
       evidence: sortEvidence(evidence, turns),
     });
   }

@@ -117,6 +117,15 @@ function portable(text: string, cwd?: string): string {
   return out;
 }
 
+/** An error that something is missing ("No such file or directory", "not found"). */
+const MISSING = /no such file or directory|not found|does not exist|cannot find|can't open/i;
+
+/** Whether `step` names a path the error output says is missing. */
+function makesMissing(output: string, step: readonly string[]): boolean {
+  if (!MISSING.test(output)) return false;
+  return step.slice(1).some((word) => word.length > 3 && word.includes("/") && new RegExp(`(^|[\\s'"\`:])${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[\\s'"\`:])`, "m").test(output));
+}
+
 function fixOf(failed: ToolCall, between: readonly ToolCall[], retry: ToolCall): Fix | undefined {
   if (!isShell(failed)) {
     // An edit that failed, then the same file looked at again: the file had changed under the edit.
@@ -136,7 +145,10 @@ function fixOf(failed: ToolCall, between: readonly ToolCall[], retry: ToolCall):
   const separate = between.filter((c) => c.ok && isShell(c)).flatMap((c) => stepsOf(c).filter((w) => !looks(w)).map((w) => ({ w, c })));
   const first = composed[0] ?? separate[0]?.w;
   if (first !== undefined) {
-    return { text: `run \`${oneLine(portable(stepText(first)), 160)}\` first, then retry`, signature: `run ${normalizeSignature(stepText(first), 6)}`, strength: composed.length > 0 ? "composed" : "separate", call: composed.length > 0 ? retry : separate[0]!.c };
+    // "/tmp/app-bin: No such file or directory", then `go build -o /tmp/app-bin …` ahead of the
+    // retry: the error names what was missing and the step makes it, which is the fix, named.
+    const strength = composed.length > 0 ? (makesMissing(failed.result?.text ?? "", first) ? "named" : "composed") : "separate";
+    return { text: `run \`${oneLine(portable(stepText(first)), 160)}\` first, then retry`, signature: `run ${normalizeSignature(stepText(first), 6)}`, strength, call: composed.length > 0 ? retry : separate[0]!.c };
   }
   const a = mainStep(before)!;
   const b = after.find((w) => familyOf(w) === main)!;
@@ -160,18 +172,27 @@ interface Occurrence {
   fix: Fix;
 }
 
+/** Whether a file was changed (code, config) between a failure and its retry. */
+function editedBetween(between: readonly ToolCall[]): boolean {
+  return between.some((c) => isEditTool(c.use.name) || (isShell(c) && stepsOf(c).some((w) => w[0] === "sed" && w.includes("-i"))));
+}
+
 /** The lesson of the failed call at `index`, if the session shows one. */
 function lessonAt(calls: readonly ToolCall[], index: number, window: number): Occurrence | undefined {
   const failed = calls[index]!;
   for (let j = index + 1; j < Math.min(calls.length, index + 1 + window); j++) {
     const later = calls[j]!;
     if (!retries(failed, later)) continue;
-    // A later failure of the same call is the one its recovery belongs to.
-    if (!later.ok) return undefined;
     const between = calls.slice(index + 1, j);
+    // A later failure of the same call is the one its recovery belongs to — unless it fails for
+    // another reason after the change the first error named ("unknown flag: --out-format", then
+    // lint findings without the flag): that error was fixed, and the rest is the work.
+    if (!later.ok) {
+      const fix = errorLine(later.result?.text ?? "") !== errorLine(failed.result?.text ?? "") ? fixOf(failed, between, later) : undefined;
+      return fix?.strength === "named" && !editedBetween(between) ? { session: failed.session, rank: 0, error: failed, retry: later, fix } : undefined;
+    }
     // Fixed by changing a file (code, config): the error was the work, not a trap to remember.
-    const edited = between.some((c) => isEditTool(c.use.name) || (isShell(c) && stepsOf(c).some((w) => w[0] === "sed" && w.includes("-i"))));
-    if (edited) return undefined;
+    if (editedBetween(between)) return undefined;
     const fix = fixOf(failed, between, later);
     return fix ? { session: failed.session, rank: 0, error: failed, retry: later, fix } : undefined;
   }

@@ -77,7 +77,8 @@ describe("offlineConsolidator", () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // 60 whole dreams, each read by the language analyser three times: slow on a loaded machine.
+  }, 120_000);
 
   it("names only input memories, cites only existing turns, and materializes without losing a payload into normal trust", async () => {
     await fc.assert(

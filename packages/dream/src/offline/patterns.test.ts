@@ -189,5 +189,31 @@ describe("pattern", () => {
       const once = await offlineConsolidator().consolidate({ memories, sessions: [composed[0]!], now, instructions: "only patterns" });
       expect(once.operations).toEqual([]);
     });
+
+    it("takes from 1 session a step that makes the path the error says is missing, and not a step that makes another", async () => {
+      const harness = (build: string) =>
+        session("ses_h", "2026-02-05T00:00:00Z", [
+          { run: "./scripts/e2e.sh setup", error: "Error: Exit code 1\n./scripts/e2e.sh: line 12: /tmp/app-bin: No such file or directory" },
+          { run: `${build} && ./scripts/e2e.sh setup`, ok: "ready" },
+        ]);
+      const made = await offlineConsolidator().consolidate({ memories, sessions: [harness("go build -o /tmp/app-bin ./cmd/app")], now, instructions: "only patterns" });
+      expect(made.operations.map((op) => (op as { body: string }).body.split("\n")[6])).toEqual(["Run `go build -o /tmp/app-bin ./cmd/app` first, then retry."]);
+      const other = await offlineConsolidator().consolidate({ memories, sessions: [harness("go build -o /tmp/other-bin ./cmd/app")], now, instructions: "only patterns" });
+      expect(other.operations).toEqual([]);
+    });
+
+    it("counts a fix the error names even when the retry then fails for another reason", async () => {
+      const lint = session("ses_l", "2026-02-05T00:00:00Z", [
+        { run: "golangci-lint run --out-format=line-number", error: "Error: unknown flag: --out-format" },
+        { run: "golangci-lint run", error: "Error: Exit code 1\nhooks.go:66:19: use of `os.Getwd` forbidden (forbidigo)" },
+      ]);
+      const out = await offlineConsolidator().consolidate({ memories, sessions: [lint], now, instructions: "only patterns" });
+      expect(out.operations.map((op) => (op as { body: string }).body.split("\n")[6])).toEqual(["Drop `--out-format`: `golangci-lint run`."]);
+      const same = session("ses_s", "2026-02-05T00:00:00Z", [
+        { run: "golangci-lint run --out-format=line-number", error: "Error: unknown flag: --out-format" },
+        { run: "golangci-lint run --color=never", error: "Error: unknown flag: --out-format" },
+      ]);
+      expect((await offlineConsolidator().consolidate({ memories, sessions: [same], now, instructions: "only patterns" })).operations).toEqual([]);
+    });
   });
 });

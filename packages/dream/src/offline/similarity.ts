@@ -51,6 +51,19 @@ export function weightedJaccard(a: ReadonlySet<string>, b: ReadonlySet<string>, 
   return all === 0 ? 0 : shared / all;
 }
 
+/**
+ * Weighted containment: weight of the shared tokens over the weight of the smaller set, in [0, 1].
+ * A short statement and a longer one that restates it with more words ("never delete completed
+ * tasks" and "when updating to-do lists never delete tasks, mark them done") score high here
+ * and low under Jaccard.
+ */
+export function weightedContainment(a: ReadonlySet<string>, b: ReadonlySet<string>, stats: TermStats): number {
+  let shared = 0;
+  for (const t of a) if (b.has(t)) shared += stats.weight(t);
+  const smaller = Math.min(totalWeight(a, stats), totalWeight(b, stats));
+  return smaller === 0 ? 0 : shared / smaller;
+}
+
 /** A candidate pair `i < j` and the weight of the rare tokens it shares. */
 export interface CandidatePair {
   i: number;

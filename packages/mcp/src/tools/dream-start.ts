@@ -36,7 +36,7 @@ export const dreamStart: ToolDefinition = {
           });
           const tracked = run.catch(() => undefined).finally(() => ctx.running.delete(tracked));
           ctx.running.add(tracked);
-          if (wait === true) return summarizeDream(await run);
+          if (wait === true) return summarizeDream(await run, ctx.memory.dir);
           const first = await Promise.race([id, run.then((record) => record.id)]);
           return { id: first, status: "running", branch: `dream/${first}`, next: `Call dream_status with id ${first} to follow it.` };
         }),

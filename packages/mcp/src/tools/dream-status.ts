@@ -21,9 +21,9 @@ export const dreamStatus: ToolDefinition = {
       },
       ({ id, limit }) =>
         toolResult(async () => {
-          if (id !== undefined) return summarizeDream(await readDream(ctx.memory.dir, id));
+          if (id !== undefined) return summarizeDream(await readDream(ctx.memory.dir, id), ctx.memory.dir);
           const all = await listDreams(ctx.memory.dir);
-          return all.slice(0, limit ?? 10).map(summarizeDream);
+          return all.slice(0, limit ?? 10).map((record) => summarizeDream(record, ctx.memory.dir));
         }),
     );
   },
