@@ -50,7 +50,9 @@ describe("the quick start", () => {
   it("prints the file itself for read, and lists with ls", () => {
     reverie(["write", "notes/b.md", "--raw", "--dir", dir], { input: "# Bee\nbody\n" });
     expect(reverie(["read", "notes/b.md", "--dir", dir]).stdout).toBe("# Bee\nbody\n");
-    expect(reverie(["ls", "--dir", dir]).stdout).toBe("README.md   Memory\nnotes/b.md  Bee\n");
+    // The root README.md (and a MEMORY.md index) describe the memory: not listed, still read by name.
+    expect(reverie(["ls", "--dir", dir]).stdout).toBe("notes/b.md  Bee\n");
+    expect(reverie(["read", "README.md", "--dir", dir]).code).toBe(0);
     expect(reverie(["ls", "nothing", "--dir", dir]).stdout).toBe("No memories under nothing/.\n");
   });
 });

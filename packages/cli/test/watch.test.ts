@@ -60,15 +60,18 @@ afterEach(async () => {
 describe("reverie watch", () => {
   it("indexes edits as they happen, one line per event, and saves the index on SIGTERM", async () => {
     running = startWatch(["--dir", dir, "--save-every-ms", "100"]);
-    await running.waitFor(/watch: watching .* \(1 memory indexed\)\n/);
+    // The template's README.md describes the memory and is not indexed.
+    await running.waitFor(/watch: watching .* \(0 memories indexed\)\n/);
 
     await mkdir(join(dir, "infra"));
     await writeFile(join(dir, "infra/port.md"), "# API port\nThe API listens on 8080.\n");
     await running.waitFor(/watch: (indexed infra\/port\.md \(1 added\)|re-indexed the memory \(1 added\))\n/);
     await writeFile(join(dir, "infra/port.md"), "# API port\nThe API listens on 9090.\n");
     await running.waitFor(/watch: indexed infra\/port\.md \(1 updated\)\n/);
-    await rm(join(dir, "README.md"));
-    await running.waitFor(/watch: indexed README\.md \(1 removed\)\n/);
+    await writeFile(join(dir, "infra/old.md"), "# Old\nGone soon.\n");
+    await running.waitFor(/watch: indexed infra\/old\.md \(1 added\)\n/);
+    await rm(join(dir, "infra/old.md"));
+    await running.waitFor(/watch: indexed infra\/old\.md \(1 removed\)\n/);
 
     running.child.kill("SIGTERM");
     expect(await running.exited).toBe(0);
@@ -77,6 +80,7 @@ describe("reverie watch", () => {
     expect(cache).toContain("infra/port.md");
     expect(cache).toContain("9090");
     expect(cache).not.toContain("README.md");
+    expect(cache).not.toContain("infra/old.md");
   });
 
   it("starts a dream once N new sessions have appeared", async () => {

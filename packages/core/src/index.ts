@@ -65,7 +65,7 @@ export type {
 export { syncMemory } from "./git/sync.js";
 export type { SyncOptions, SyncResult, SyncDone, SyncConflict } from "./git/sync.js";
 export { loadSearchDoc, searchCacheFile } from "./memory/search-docs.js";
-export { isMemoryFileName, isMemoryFilePath, NON_MEMORY_DIRS } from "./memory-files.js";
+export { FOLDER_DOC_PATHS, isFolderDocPath, isMemoryFileName, isMemoryFilePath, NON_MEMORY_DIRS } from "./memory-files.js";
 export { gitVersion, requireGit } from "./git/version.js";
 export { findGitLocks, gitRunningIn, removeStaleGitLocks } from "./recovery/git-locks.js";
 export type { GitLock, StaleLockOptions } from "./recovery/git-locks.js";

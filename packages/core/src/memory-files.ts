@@ -21,6 +21,19 @@ export function isMemoryFilePath(path: string): boolean {
   return isMemoryFileName(path) && !isInNonMemoryDir(path);
 }
 
+/**
+ * Files at a memory folder's root that describe the memory rather than being memories: the
+ * template's `README.md` (for agents reading the folder) and Claude Code's index `MEMORY.md`
+ * (rebuilt by dreams). `ls`, search, the memory tool's listing and dreams leave them out; they
+ * can still be read, written and shown in history by name.
+ */
+export const FOLDER_DOC_PATHS: ReadonlySet<string> = new Set(["README.md", "MEMORY.md"]);
+
+/** Whether a folder-relative POSIX path is one of the root files that describe the memory (FOLDER_DOC_PATHS), not a memory. */
+export function isFolderDocPath(path: string): boolean {
+  return FOLDER_DOC_PATHS.has(path);
+}
+
 /** A memory file's name without its `.md`. */
 export function stripMemoryExtension(name: string): string {
   return isMemoryFileName(name) ? name.slice(0, -3) : name;

@@ -43,14 +43,13 @@ describe("memory tool commands", () => {
     await tool.create({ command: "create", path: "/memories/a.md", file_text: "x".repeat(10) });
     await tool.create({ command: "create", path: "/memories/topics/b.md", file_text: "y".repeat(2048) });
     await tool.create({ command: "create", path: "/memories/topics/deep/c.md", file_text: "z".repeat(100) });
-    const readme = (await readFile(join(dir, "README.md"))).length;
     const listing = await tool.view({ command: "view", path: "/memories" });
     const size = (n: number) => (n < 1024 ? `${n}B` : `${(n / 1024) % 1 === 0 ? n / 1024 : (n / 1024).toFixed(1)}K`);
     expect(listing).toBe(
       [
         "Here're the files and directories up to 2 levels deep in /memories, excluding hidden items and node_modules:",
-        `${size(10 + 2048 + 100 + readme)}\t/memories`,
-        `${size(readme)}\t/memories/README.md`,
+        // The root README.md describes the memory and is not listed (see memory-files.ts).
+        `${size(10 + 2048 + 100)}\t/memories`,
         "10B\t/memories/a.md",
         "2.1K\t/memories/topics/",
         "2K\t/memories/topics/b.md",
@@ -93,10 +92,10 @@ describe("memory tool commands", () => {
       "Successfully renamed /memories/old/a.md to /memories/new/a.md",
     );
     expect(await tool.rename({ command: "rename", old_path: "/memories/old", new_path: "/memories/archive" })).toBe("Successfully renamed /memories/old to /memories/archive");
-    expect((await memory.list()).map((e) => e.path)).toEqual(["README.md", "archive/b.md", "new/a.md"]);
+    expect((await memory.list()).map((e) => e.path)).toEqual(["archive/b.md", "new/a.md"]);
     expect(await tool.delete({ command: "delete", path: "/memories/new/a.md" })).toBe("Successfully deleted /memories/new/a.md");
     expect(await tool.delete({ command: "delete", path: "/memories/archive" })).toBe("Successfully deleted /memories/archive");
-    expect((await memory.list()).map((e) => e.path)).toEqual(["README.md"]);
+    expect((await memory.list()).map((e) => e.path)).toEqual([]);
     const log = await memory.history(undefined, { limit: 4 });
     expect(log.map((h) => [h.op, h.agent, h.session])).toEqual([
       ["delete", "claude-agent", "ses_tool"],
@@ -136,7 +135,7 @@ describe("folder rename and delete", () => {
       "D\tcrew/2026/b.md",
       "D\tcrew/2026/sub/c.md",
     ]);
-    expect((await memory.list()).map((e) => e.path)).toEqual(["README.md"]);
+    expect((await memory.list()).map((e) => e.path)).toEqual([]);
     expect(git(dir, "status", "--porcelain")).toBe("");
   });
 

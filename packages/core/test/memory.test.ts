@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { contentHash, initMemory, openMemory, type Memory } from "@reverie/core";
+import { contentHash, initMemory, memoryToolHandlers, openMemory, type Memory } from "@reverie/core";
 import { tempDir } from "@reverie/test-utils";
 
 const CLOCK = () => new Date("2026-11-21T08:02:00Z");
@@ -256,7 +256,7 @@ describe("remove and rename", () => {
     const removed = await memory.removeMany(["w/a.md", "y.md"], { agent: "coder-1" });
     expect(removed.map((r) => r.path)).toEqual(["w/a.md", "y.md"]);
     expect(git(dir, "log", "--format=%s|%an", "-2").trim().split("\n")).toEqual(["memory: delete 2 files|coder-1", "memory: rename x/ (2 files) -> w/ (2 files)|coder-1"]);
-    expect((await memory.list()).map((e) => e.path)).toEqual(["README.md", "w/b.md"]);
+    expect((await memory.list()).map((e) => e.path)).toEqual(["w/b.md"]);
   });
 
   it("leaves no empty folder behind a delete or a move, and keeps folders that still hold something", async () => {
@@ -289,6 +289,24 @@ describe("history", () => {
 });
 
 describe("list", () => {
+  it("leaves out the root README.md and MEMORY.md (they describe the memory) in list, search and the memory tool's view, and still reads them by name", async () => {
+    await memory.write("MEMORY.md", "# Memory index\n- [pnpm](prefs/pm.md) pnpm rules\n", { stamp: false });
+    await memory.write("prefs/pm.md", "# pnpm\nUse pnpm, not npm.\n", { stamp: false });
+    await memory.write("prefs/README.md", "# Prefs readme\npnpm too\n", { stamp: false });
+    expect((await memory.list()).map((e) => e.path)).toEqual(["prefs/README.md", "prefs/pm.md"]);
+    expect((await memory.search("pnpm")).map((h) => h.path).sort()).toEqual(["prefs/README.md", "prefs/pm.md"]);
+    expect(await memory.search("index")).toEqual([]);
+    expect((await memoryToolHandlers(memory).view({ command: "view", path: "/memories" })).split("\n").slice(2)).toEqual([
+      expect.stringMatching(/\t\/memories\/prefs\/$/),
+      expect.stringMatching(/\t\/memories\/prefs\/README\.md$/),
+      expect.stringMatching(/\t\/memories\/prefs\/pm\.md$/),
+    ]);
+    expect((await memory.read("MEMORY.md")).body).toContain("pnpm rules");
+    expect((await memory.read("README.md")).path).toBe("README.md");
+    // A fresh open (cold search index) leaves them out too.
+    expect((await (await openMemory(dir)).search("index")).map((h) => h.path)).toEqual([]);
+  });
+
   it("lists memories with titles, and still lists a file it cannot parse", async () => {
     await memory.write("prefs/pm.md", "---\ntitle: Use pnpm\ntype: preference\nkey: js.pm\n---\nbody\n", { stamp: false });
     await memory.write("prefs/editor.md", "# Editor\nvim\n", { stamp: false });
@@ -296,7 +314,6 @@ describe("list", () => {
     await writeFile(join(dir, "broken/x.md"), "---\ntitle: [\n---\n");
     const entries = await memory.list();
     expect(entries.map(({ path, title, type, key, problem }) => ({ path, title, type, key, problem: problem?.split(":").slice(0, 2).join(":") }))).toEqual([
-      { path: "README.md", title: "Memory", type: undefined, key: undefined, problem: undefined },
       { path: "broken/x.md", title: "x", type: undefined, key: undefined, problem: "broken/x.md:2" },
       { path: "prefs/editor.md", title: "Editor", type: undefined, key: undefined, problem: undefined },
       { path: "prefs/pm.md", title: "Use pnpm", type: "preference", key: "js.pm", problem: undefined },
@@ -311,7 +328,7 @@ describe("list", () => {
     // A sibling folder of the memory, with a memory-looking file in it.
     await mkdir(join(dir, "..", "outside"));
     await writeFile(join(dir, "..", "outside", "secret.md"), "secret\n");
-    for (const root of ["", ".", "/", "./"]) expect((await memory.list(root)).map((e) => e.path)).toEqual(["README.md", "prefs/pm.md"]);
+    for (const root of ["", ".", "/", "./"]) expect((await memory.list(root)).map((e) => e.path)).toEqual(["prefs/pm.md"]);
     expect((await memory.list("/prefs/")).map((e) => e.path)).toEqual(["prefs/pm.md"]);
     await expect(memory.list("../outside")).rejects.toMatchObject({ code: "INVALID_PATH", message: expect.stringContaining("'..' segments are not allowed") });
   });

@@ -23,6 +23,7 @@ import { readMemoryBytes } from "../fs/read-memory-file.js";
 import { assertContained, assertNotLink, assertWritable, mountScope, namespacePath, resolveIn, type Resolved, type Scope } from "./scopes.js";
 import { isoSeconds, stampContent, type Attribution } from "./stamp.js";
 import { walkMemoryFolder } from "./walk.js";
+import { isFolderDocPath } from "../memory-files.js";
 import { listMarkdownFiles } from "./walk.js";
 import { assertNoCaseCollision, assertNoNul, assertUniqueId, assertValidMemory } from "./write-checks.js";
 
@@ -652,6 +653,7 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
           entries.push({ path, title: noteTitle({ path, frontmatter: {}, body: "" }), size: 0, mount: scope.prefix, link: link.target, problem: `a symbolic link to ${link.target}, not followed` });
         }
         for (const rel of files) {
+          if (isFolderDocPath(rel)) continue;
           const path = namespacePath(scope, rel);
           const entry: MemoryEntry = { path, title: "", size: 0, mount: scope.prefix };
           try {

@@ -7,7 +7,7 @@ import { writeFileAtomic } from "../fs/atomic-write.js";
 import { contentHash } from "../hash.js";
 import { readCache, serializeCache, type CacheStatus, type ManifestEntry } from "./cache-file.js";
 import { decodeIndex, encodeIndex, hasTerm } from "./index-codec.js";
-import { isMemoryFileName, stripMemoryExtension } from "../memory-files.js";
+import { isFolderDocPath, isMemoryFileName, stripMemoryExtension } from "../memory-files.js";
 import { isMissing, isReservedPath, scanMemoryFiles } from "./scan.js";
 import { assertFileSize } from "../limits.js";
 import { indexTerm, queryTokens, tokenize } from "./tokenize.js";
@@ -270,7 +270,7 @@ export async function openSearchIndex(options: SearchIndexOptions): Promise<Sear
 
   function skips(rel: string, kind: "file" | "dir"): boolean {
     if (isReservedPath(rel)) return true;
-    if (kind === "file" && !isMemoryFileName(rel)) return true;
+    if (kind === "file" && (!isMemoryFileName(rel) || isFolderDocPath(rel))) return true;
     return exclude?.(rel, kind) ?? false;
   }
 

@@ -1,14 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { decodeUtf8, isMemoryFilePath, parseNote, ReverieError, splitFrontmatter, writeFileAtomic, type GitRepo, type MemoryFrontmatter, type Note } from "@reverie/core";
-
-/** Files at the root that describe the memory rather than being memories: the template's README, and Claude Code's index MEMORY.md (rebuilt by dreams, see memory-index.ts). */
-const NOT_MEMORIES = new Set(["README.md", "MEMORY.md"]);
+import { decodeUtf8, isFolderDocPath, isMemoryFilePath, parseNote, ReverieError, splitFrontmatter, writeFileAtomic, type GitRepo, type MemoryFrontmatter, type Note } from "@reverie/core";
 
 /** Whether a path at the base commit is a memory a dream may read and change. */
 export function isDreamable(path: string): boolean {
-  return isMemoryFilePath(path) && !NOT_MEMORIES.has(path);
+  return isMemoryFilePath(path) && !isFolderDocPath(path);
 }
 
 const CACHE_FORMAT = "reverie-dream-notes";
