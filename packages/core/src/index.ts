@@ -7,6 +7,7 @@ export type { AtomicWriteOptions } from "./fs/atomic-write.js";
 export type { Note, MemoryFrontmatter, MemorySource, MemoryVerification, Trust } from "./note/types.js";
 export { parseNote, renderNote, updateNote, noteTitle, decodeUtf8 } from "./note/parse.js";
 export { splitFrontmatter } from "./note/frontmatter.js";
+export { capSources, MAX_SOURCES, SOURCES_DROPPED_KEY } from "./note/sources-cap.js";
 export type { FrontmatterPatch, FrontmatterSplit } from "./note/frontmatter.js";
 export { openMemory } from "./memory/memory.js";
 export type {

@@ -105,6 +105,30 @@ describe("write", () => {
     expect(git(dir, "status", "--porcelain")).toBe("");
   });
 
+  it("keeps at most 50 sources, the first and the latest, counting the rest in sources_dropped, so a memory written often still reads back", async () => {
+    const entry = (i: number) => `  - { session: ses_${String(i).padStart(4, "0")}, agent: coder-${i}, at: 2026-11-20T10:00:00Z }\n`;
+    // As many entries as the 64 KiB front-matter limit allows: one more would not parse.
+    let n = 0;
+    let yaml = "id: mem_01JD0000000000000000000000\nsources_dropped: 3\nsources:\n";
+    while (Buffer.byteLength(yaml + entry(n)) < 64 * 1024 - 200) yaml += entry(n++);
+    expect(n).toBeGreaterThan(600);
+    await memory.write("busy.md", `---\n${yaml}---\nbody\n`, { stamp: false });
+    await memory.write("busy.md", "new body\n", { agent: "coder-new", session: "ses_new" });
+    const note = await memory.read("busy.md");
+    const sources = note.frontmatter.sources!;
+    expect(sources).toHaveLength(50);
+    expect(sources[0]).toEqual({ session: "ses_0000", agent: "coder-0", at: "2026-11-20T10:00:00Z" });
+    expect(sources[1]).toMatchObject({ session: `ses_${String(n - 48).padStart(4, "0")}` });
+    expect(sources[48]).toMatchObject({ session: `ses_${String(n - 1).padStart(4, "0")}` });
+    expect(sources[49]).toEqual({ session: "ses_new", agent: "coder-new", at: "2026-11-21T08:02:00Z" });
+    expect(note.frontmatter.sources_dropped).toBe(3 + n + 1 - 50);
+    // Under the cap nothing is dropped and no count is added.
+    await memory.write("few.md", "x\n", { agent: "a", session: "s1" });
+    await memory.write("few.md", "y\n", { agent: "b", session: "s2" });
+    expect((await memory.read("few.md")).frontmatter).not.toHaveProperty("sources_dropped");
+    expect((await memory.read("few.md")).frontmatter.sources).toHaveLength(2);
+  });
+
   it("keeps the id and other people's keys when the memory is rewritten", async () => {
     await memory.write("a.md", "---\nx-team: \"platform\"   # theirs\ntitle: A\n---\nold\n", { agent: "a" });
     const first = await memory.read("a.md");

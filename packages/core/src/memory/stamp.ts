@@ -1,6 +1,7 @@
 import { newId } from "../ids.js";
 import { parseNote, updateNote } from "../note/parse.js";
 import type { FrontmatterPatch } from "../note/frontmatter.js";
+import { capSources, SOURCES_DROPPED_KEY } from "../note/sources-cap.js";
 import type { MemorySource, Note } from "../note/types.js";
 
 export interface Attribution {
@@ -16,7 +17,8 @@ export function isoSeconds(date: Date): string {
 /**
  * Adds the provenance reverie keeps on every memory it writes: a stable `id` (kept from the
  * file being replaced), `created`/`updated`, and a `sources` entry for the writing agent and
- * session. Content sent without front-matter keeps the replaced file's front-matter, so an
+ * session (at most MAX_SOURCES: the first and the latest, `sources_dropped` counting the
+ * rest, so a memory written often stays readable). Content sent without front-matter keeps the replaced file's front-matter, so an
  * agent rewriting a body never wipes provenance it did not see.
  */
 export function stampContent(path: string, content: string, existing: Note | null, who: Attribution, now: Date): string {
@@ -37,7 +39,9 @@ export function stampContent(path: string, content: string, existing: Note | nul
       at,
     };
     const previous = Array.isArray(base.sources) ? base.sources : [];
-    patch.sources = [...previous, source];
+    const capped = capSources([...previous, source], base[SOURCES_DROPPED_KEY]);
+    patch.sources = capped.sources;
+    if (capped.dropped > 0) patch[SOURCES_DROPPED_KEY] = capped.dropped;
   }
   return updateNote(incoming.content, { frontmatter: patch }, path);
 }

@@ -29,6 +29,8 @@ export interface MemoryFrontmatter {
   created?: string;
   updated?: string;
   sources?: MemorySource[];
+  /** How many `sources` entries reverie dropped to keep at most 50 (the first and the latest; note/sources-cap.ts). */
+  sources_dropped?: number;
   verified?: MemoryVerification[];
   trust?: Trust;
   [other: string]: unknown;

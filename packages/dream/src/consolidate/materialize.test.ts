@@ -40,6 +40,30 @@ describe("materialize", () => {
     expect(kept.body).toBe("The API server listens on port 8080.\n");
   });
 
+  it("caps sources at 50 as every reverie write does: the first and the latest, sources_dropped counting the rest across a dedup", () => {
+    const many = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ({ session: `${prefix}_${i}`, turn: 1 }));
+    const notes = [
+      note("a.md", { id: "mem_a", sources: many("a", 40), sources_dropped: 2 }, "A.\n"),
+      note("b.md", { id: "mem_b", sources: many("b", 30), sources_dropped: 5 }, "B.\n"),
+    ];
+    const [dedup, stale] = materialize(
+      [
+        { kind: "dedup", keep: "a.md", remove: ["b.md"], reason: "same", evidence: [] },
+        { kind: "stale", path: "a.md", action: "update", body: "A2.\n", reason: "newer", evidence: [{ session: "ses_new", turn: 9, at: "2026-02-07T00:00:00Z" }] },
+      ],
+      notes,
+      { now, newId: ids() },
+    );
+    const merged = parseNote("a.md", dedup!.changes[0]!.content!).frontmatter;
+    expect(merged.sources).toEqual([{ session: "a_0", turn: 1 }, ...many("a", 40).slice(21), ...many("b", 30)]);
+    expect(merged.sources_dropped).toBe(2 + 5 + 20);
+    const updated = parseNote("a.md", stale!.changes[0]!.content!).frontmatter;
+    expect(updated.sources).toHaveLength(50);
+    expect(updated.sources![0]).toEqual({ session: "a_0", turn: 1 });
+    expect(updated.sources![49]).toEqual({ session: "ses_new", turn: 9, at: "2026-02-07T00:00:00Z" });
+    expect(updated.sources_dropped).toBe(28);
+  });
+
   it("applies operations in sequence: a stale update of the kept memory starts from the merged file", () => {
     const ops: DreamOperation[] = [
       { kind: "dedup", keep: "infra/api.md", remove: ["notes/api.md"], reason: "same fact", evidence: [] },

@@ -1,4 +1,4 @@
-import { newId as coreNewId, parseNote, renderNote, ReverieError, updateNote } from "@reverie/core";
+import { capSources, newId as coreNewId, parseNote, renderNote, ReverieError, updateNote } from "@reverie/core";
 import type { FrontmatterPatch, MemoryFrontmatter, MemorySource, MemoryVerification, Note } from "@reverie/core";
 import type { CreatingOperation, DedupOperation, DreamOperation, Evidence, StaleOperation, VerifyOperation } from "./operations.js";
 
@@ -104,6 +104,13 @@ function unionEntries<T extends { session?: unknown; turn?: unknown }>(base: T[]
   return added.length === 0 ? null : [...base, ...added];
 }
 
+/** Sets `sources`, capped as every reverie write caps it (the first and the latest; `sources_dropped` counts the rest). */
+function setSources(patch: FrontmatterPatch, sources: MemorySource[], droppedBefore: unknown): void {
+  const capped = capSources(sources, droppedBefore);
+  patch.sources = capped.sources;
+  if (capped.dropped > 0) patch.sources_dropped = capped.dropped;
+}
+
 function stampOf(e: Evidence, now: string): MemorySource {
   return { session: e.session, turn: e.turn, at: e.at ?? now };
 }
@@ -114,7 +121,8 @@ function dedupChanges(op: DedupOperation, read: (path: string) => Note, now: str
   const fm = keep.frontmatter;
   const patch: FrontmatterPatch = { updated: now };
   const sources = unionEntries(listOf<MemorySource>(fm.sources), others.flatMap((n) => listOf<MemorySource>(n.frontmatter.sources)));
-  if (sources) patch.sources = sources;
+  const droppedBefore = [fm, ...others.map((n) => n.frontmatter)].reduce((sum, f) => sum + capSources([], f.sources_dropped).dropped, 0);
+  if (sources) setSources(patch, sources, droppedBefore);
   const verified = unionEntries(listOf<MemoryVerification>(fm.verified), others.flatMap((n) => listOf<MemoryVerification>(n.frontmatter.verified)));
   if (verified) patch.verified = verified;
   const ownIds = new Set([fm.id, ...listOf<string>(fm.merged_ids)].filter((x): x is string => typeof x === "string"));
@@ -141,7 +149,7 @@ function staleChanges(op: StaleOperation, read: (path: string) => Note, now: str
   if (op.action === "retire") return [{ path: op.path, content: null }];
   const patch: FrontmatterPatch = { updated: now };
   const sources = unionEntries(listOf<MemorySource>(note.frontmatter.sources), op.evidence.map((e) => stampOf(e, now)));
-  if (sources) patch.sources = sources;
+  if (sources) setSources(patch, sources, note.frontmatter.sources_dropped);
   const fm = op.frontmatter ?? {};
   if (fm.title !== undefined) patch.title = fm.title;
   if (fm.trust !== undefined) patch.trust = fm.trust;
@@ -171,7 +179,9 @@ function newMemoryContent(op: CreatingOperation, now: string, id: string): strin
   if (op.tags && op.tags.length > 0) fm.tags = op.tags;
   fm.created = now;
   fm.updated = now;
-  fm.sources = sources;
+  const capped = capSources(sources, 0);
+  fm.sources = capped.sources;
+  if (capped.dropped > 0) fm.sources_dropped = capped.dropped;
   if (op.kind === "learn") {
     fm.support = op.support;
     fm.confidence = op.confidence;
