@@ -74,4 +74,19 @@ describe("reverie doctor reads every branch's history for secrets", () => {
     expect(found).toMatchObject([{ commit: first, path: "a.md", line: 1, kind: "aws-access-key", alsoIn: 1 }]);
     expect((await memory.doctor()).find((d) => d.code === "SECRET_IN_HISTORY")!.message).toContain("put an aws-access-key in a.md line 1, and 1 later commit again (history of main)");
   });
+
+  it("locates a secret at the end of a 60,000-line file and in a later hunk of it, taking added runs whole", async () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) => `k${i}: v${i}`);
+    const big = (await memory.write("big.md", `${lines.join("\n")}\n${cred("github-token").line}\n`, { allowSecrets: true, stamp: false })).commit!;
+    lines[5] = "changed";
+    lines.splice(6, 0, "", cred("aws-access-key").line);
+    const edit = (await memory.write("big.md", `${lines.join("\n")}\n${cred("github-token").line}\n`, { allowSecrets: true, stamp: false })).commit!;
+    const started = performance.now();
+    const found = await findSecretsInHistory(memory.repo);
+    expect(found.map(({ commit, path, line, kind }) => ({ commit, path, line, kind }))).toEqual([
+      { commit: big, path: "big.md", line: 60_001, kind: "github-token" },
+      { commit: edit, path: "big.md", line: 8, kind: "aws-access-key" },
+    ]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
 });

@@ -140,7 +140,25 @@ function parseLog(out: string): Piece[] {
       if (hunk && path !== null && hunk.lines.length > 0) pieces.push({ commit, path, where: "content", firstLine: hunk.line, text: hunk.lines.join("\n") });
       hunk = null;
     };
-    for (const line of block.slice(bodyEnd + 1).split("\n")) {
+    // Walked by offsets, not split into lines: a run of added lines (a whole new file's) is
+    // taken as one slice, so a 100,000-line file costs one string, not 100,000.
+    const diff = block.slice(bodyEnd + 1);
+    let pos = 0;
+    while (pos < diff.length) {
+      let nl = diff.indexOf("\n", pos);
+      if (nl === -1) nl = diff.length;
+      if (hunk !== null && diff.charCodeAt(pos) === 43 /* + */) {
+        let end = nl;
+        while (end + 1 < diff.length && diff.charCodeAt(end + 1) === 43) {
+          const next = diff.indexOf("\n", end + 1);
+          end = next === -1 ? diff.length : next;
+        }
+        (hunk as { lines: string[] }).lines.push(diff.slice(pos + 1, end).replaceAll("\n+", "\n"));
+        pos = end + 1;
+        continue;
+      }
+      const line = diff.slice(pos, nl);
+      pos = nl + 1;
       if (line.startsWith("diff --git ")) {
         flush();
         path = null;
@@ -152,8 +170,6 @@ function parseLog(out: string): Piece[] {
         flush();
         const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
         hunk = { line: m ? Number(m[1]) : 1, lines: [] };
-      } else if (hunk && line.startsWith("+")) {
-        (hunk as { lines: string[] }).lines.push(line.slice(1));
       }
     }
     flush();
