@@ -62,7 +62,7 @@ describe("initMemory", () => {
     for (const [path, text] of Object.entries(files)) await writeFile(join(folder, path), text);
     const adopted = await initMemory(folder, { clock: CLOCK });
     expect(git(folder, "log", "--format=%s|%(trailers:only,unfold)").trim()).toBe("memory: init, adopting 4 files as they are|Memory-Op: init");
-    expect(git(folder, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/.gitignore", ".reverie/config.yaml", "MEMORY.md", "debugging.md", "topics/api.md"]);
+    expect(git(folder, "ls-files").trim().split("\n")).toEqual([".gitattributes", ".gitignore", ".reverie/.gitignore", ".reverie/config.yaml", "MEMORY.md", "debugging.md", "topics/api.md"]);
     for (const [path, text] of Object.entries(files)) expect(await readFile(join(folder, path), "utf8")).toBe(text);
     expect(git(folder, "show", "HEAD:topics/api.md")).toBe(files["topics/api.md"]);
     await writeFile(join(folder, ".reverie/cache/probe"), "x").catch(async () => {
