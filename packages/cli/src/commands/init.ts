@@ -53,7 +53,7 @@ export async function initFolder(target: string): Promise<InitDone> {
   const memory = await initMemory(target);
   const commit = await memory.repo.head();
   const adopted = before.length > 0;
-  const files = adopted ? (await memory.repo.run(["ls-files", "-z"])).stdout.split("\0").filter((p) => p !== "" && !p.startsWith(".reverie/") && p !== ".gitignore").length : 0;
+  const files = adopted ? (await memory.repo.run(["ls-files", "-z"])).stdout.split("\0").filter((p) => p !== "" && !p.startsWith(".reverie/") && p !== ".gitignore" && p !== ".gitattributes").length : 0;
   const index = (await stat(join(memory.dir, "MEMORY.md")).catch(() => null))?.isFile() === true ? "MEMORY.md" : null;
   return { dir: memory.dir, commit, adopted, files, index };
 }
