@@ -47,10 +47,16 @@ describe("real-data learn rows", () => {
     await writeFile(join(datasetsDir, "claude-code", "other__project__x.jsonl"), serializeSession({ ...chitChat, header: { ...chitChat.header, id: "ses_other00000000000000000001" } }));
     const ctx = await context(datasetsDir);
     const { rows, notes } = await learnOnSeries(ctx, join(ctx.workDir, "ccv"), "claude-code-viewer");
-    expect(rows).toEqual([
+    expect(rows.slice(0, 3)).toEqual([
       { suite: "real-data", metric: "learn_recall", value: 0, unit: "ratio", budget: { min: 0.6 }, pass: false, subject: "offline · claude-code-viewer" },
       { suite: "real-data", metric: "learn_noise", value: null, unit: "ratio", budget: { max: 0.2 }, pass: null, reason: "the dream wrote no memory", subject: "offline · claude-code-viewer" },
+      // The gold list cites turns of sessions this folder does not hold: none reaches a request.
+      { suite: "real-data", metric: "anthropic_evidence_recall", value: 0, unit: "ratio", budget: { min: 0.95 }, pass: false, subject: "anthropic · claude-code-viewer" },
     ]);
+    expect(rows[3]).toMatchObject({ suite: "real-data", metric: "anthropic_prompt_ratio", unit: "ratio", budget: { max: 0.4 }, subject: "anthropic · claude-code-viewer" });
+    expect(rows).toHaveLength(4);
+    expect(rows[3]!.value).toBeGreaterThan(0);
+    expect(notes).toContain("claude-code-viewer anthropic (fake server, 1 requests): every supporting turn of 0/9 gold items reached a request (0.0% of item-turn pairs); prompt " + `${(rows[3]!.value! * 100).toFixed(1)}% of the naive single prompt`);
     expect(notes[0]).toMatch(/^claude-code-viewer: 1 sessions imported, dream completed, the dream proposed no change in [\d.]+ s, .*; learn_recall 0\/9, learn_noise 0\/0 written memories$/);
   });
 
@@ -63,6 +69,8 @@ describe("real-data learn rows", () => {
     expect(rows.map((r) => [r.metric, r.value, r.reason])).toEqual([
       ["learn_recall", null, reason],
       ["learn_noise", null, reason],
+      ["anthropic_evidence_recall", null, reason],
+      ["anthropic_prompt_ratio", null, reason],
     ]);
   });
 });

@@ -18,6 +18,8 @@ export const Budgets: Readonly<Record<string, Budget>> = {
   // Issue 11: what an offline dream learns from real sessions, against bench/gold.
   learn_recall: { min: 0.6 },
   learn_noise: { max: 0.2 },
+  // Issue 11 item 9: the anthropic consolidator's local pre-pass keeps every gold item's supporting turns.
+  anthropic_evidence_recall: { min: 0.95 },
 };
 
 /** Budget of a metric, or undefined. Quality budgets apply to reverie's consolidators, not to baselines. */

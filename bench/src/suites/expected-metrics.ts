@@ -2,7 +2,7 @@ import { QualityMetrics, QualityUnits } from "../metrics/quality-metrics.js";
 import { budgetOf } from "../report/budgets.js";
 import type { Budget, Suite } from "../report/row.js";
 import { CRASH_METRICS } from "./crash-metrics.js";
-import { LEARN_SERIES, learnSubject } from "./learn-series.js";
+import { anthropicSubject, LEARN_SERIES, learnSubject } from "./learn-series.js";
 
 /** A figure a suite promises to report. */
 export interface ExpectedMetric {
@@ -34,6 +34,8 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("claude_code_new_memories", "count", "entireio 7 sessions"),
     // Judged like the offline consolidator: the subject names it and the series.
     ...LEARN_SERIES.flatMap((series) => ["learn_recall", "learn_noise"].map((m) => ({ ...expect(m, "ratio", learnSubject(series)), budget: budgetOf(m)! }))),
+    // The anthropic consolidator's pre-pass on the same series, against the fake server.
+    ...LEARN_SERIES.flatMap((series) => ["anthropic_evidence_recall", "anthropic_prompt_ratio"].map((m) => ({ ...expect(m, "ratio", anthropicSubject(series)), budget: budgetOf(m)! }))),
     expect("locomo_fact_recall_at_5", "ratio", "append-only"),
     expect("locomo_fact_recall_at_5", "ratio", "offline"),
   ],

@@ -1,13 +1,14 @@
-import { mkdir, readdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { initMemory } from "@reverie/core";
-import { importTranscripts, offlineConsolidator } from "@reverie/dream";
+import { initMemory, listMarkdownFiles, parseNote } from "@reverie/core";
+import { importTranscripts, loadSessionFile, offlineConsolidator } from "@reverie/dream";
+import { anthropicEvidence } from "./anthropic-evidence.js";
 import { runDreamAndAdopt } from "../dream/run-dream-and-adopt.js";
 import { learnMetrics, readGoldList, readLearnFolder, type LearnResult } from "../metrics/learn-metrics.js";
 import { budgetOf } from "../report/budgets.js";
-import { missing, rowOf, type Budget, type Row } from "../report/row.js";
-import { LEARN_SERIES, learnSubject, type LearnSeries } from "./learn-series.js";
+import { measured, missing, rowOf, type Budget, type Row } from "../report/row.js";
+import { anthropicSubject, LEARN_SERIES, learnSubject, type LearnSeries } from "./learn-series.js";
 import type { SuiteContext } from "./suite.js";
 
 /** `bench/gold`, from `bench/src/suites` or `bench/dist/suites`. */
@@ -20,8 +21,16 @@ function options(series: LearnSeries, metric: string): { subject: string; budget
   return { subject: learnSubject(series), ...(budget ? { budget } : {}) };
 }
 
+/** What the anthropic consolidator's pre-pass keeps of a series (issue 11, item 9). */
+const ANTHROPIC_METRICS = ["anthropic_evidence_recall", "anthropic_prompt_ratio"] as const;
+
+function anthropicOptions(series: LearnSeries, metric: string): { subject: string; budget?: Budget } {
+  const budget = budgetOf(metric);
+  return { subject: anthropicSubject(series), ...(budget ? { budget } : {}) };
+}
+
 function missingRows(series: LearnSeries, reason: string): Row[] {
-  return METRICS.map((m) => missing("real-data", m, "ratio", reason, options(series, m)));
+  return [...METRICS.map((m) => missing("real-data", m, "ratio", reason, options(series, m))), ...ANTHROPIC_METRICS.map((m) => missing("real-data", m, "ratio", reason, anthropicOptions(series, m)))];
 }
 
 /** The notes a reader needs to see why the figures are what they are. */
@@ -61,13 +70,26 @@ export async function learnOnSeries(ctx: SuiteContext, dir: string, series: Lear
   const before = new Set((await readLearnFolder(memoryDir)).map((m) => m.path));
   const imported = await importTranscripts({ memoryDir, inputs: files.map((f) => join(folder, f)) });
   const ids = imported.sessions.filter((s) => s.status !== "skipped").map((s) => s.id);
+  ctx.log(`real-data: anthropic pre-pass on ${series} (${ids.length} sessions, ${gold.items.length} gold items)`);
+  const sessions = await Promise.all(imported.sessions.filter((s) => s.status !== "skipped").map((s) => loadSessionFile(s.path)));
+  const memories = await Promise.all((await listMarkdownFiles(memoryDir)).map(async (p) => parseNote(p, await readFile(join(memoryDir, p), "utf8"))));
+  const evidence = await anthropicEvidence(sessions, memories, new Map(sessions.map((s) => [s.header.id, basename(s.header.source.path)])), gold);
+  const anthropicRows = [
+    measured("real-data", "anthropic_evidence_recall", evidence.recall, "ratio", anthropicOptions(series, "anthropic_evidence_recall")),
+    measured("real-data", "anthropic_prompt_ratio", evidence.promptRatio, "ratio", anthropicOptions(series, "anthropic_prompt_ratio")),
+  ];
+  const missedItems = evidence.items.filter((i) => i.missed.length > 0);
+  const anthropicNotes = [
+    `${series} anthropic (fake server, ${evidence.requests} requests): every supporting turn of ${evidence.items.length - missedItems.length}/${evidence.items.length} gold items reached a request (${(evidence.pairRecall * 100).toFixed(1)}% of item-turn pairs); prompt ${(evidence.promptRatio * 100).toFixed(1)}% of the naive single prompt`,
+    ...missedItems.map((i) => `${series} anthropic evidence missed for ${i.id}: ${i.missed.length}/${i.total} turns (${i.missed.slice(0, 4).map((r) => r.replace(/^.*?__?[a-z]*__?/, "")).join(", ")}${i.missed.length > 4 ? ", …" : ""})`),
+  ];
   ctx.log(`real-data: learn on ${series} (${ids.length} sessions, ${gold.items.length} gold items)`);
   const outcome = await runDreamAndAdopt({ memoryDir, sessions: ids, consolidator: offlineConsolidator(), now: new Date() });
   const r = learnMetrics(await readLearnFolder(memoryDir), before, gold);
   const head = `${series}: ${ids.length} sessions imported, dream ${outcome.status}${outcome.adopted ? ", adopted" : `, ${outcome.note ?? "not adopted"}`} in ${outcome.seconds.toFixed(1)} s, operations ${JSON.stringify(outcome.ops)}`;
   return {
-    rows: METRICS.map((m) => rowOf("real-data", m, r.metrics[m], "ratio", options(series, m))),
-    notes: describe(series, r, head),
+    rows: [...METRICS.map((m) => rowOf("real-data", m, r.metrics[m], "ratio", options(series, m))), ...anthropicRows],
+    notes: [...describe(series, r, head), ...anthropicNotes],
   };
 }
 

@@ -6,3 +6,8 @@ export type LearnSeries = (typeof LEARN_SERIES)[number];
 export function learnSubject(series: LearnSeries): string {
   return `offline · ${series}`;
 }
+
+/** The `subject` of a series' anthropic pre-pass rows. */
+export function anthropicSubject(series: LearnSeries): string {
+  return `anthropic · ${series}`;
+}

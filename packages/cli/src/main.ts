@@ -33,7 +33,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   const program = new Command("reverie")
     .description("A local-first memory for AI agents: Markdown in git, consolidated by dreams you review.")
-    .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory)"))
+    .addOption(new Option("--dir <folder>", "memory folder (default: $REVERIE_DIR, else ./memory); claude-code: this project's Claude Code auto memory"))
     .option("--json", "machine-readable output")
     .version(cliVersion(), "-V, --version", "print reverie's version")
     .showSuggestionAfterError()
@@ -51,8 +51,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals<{ dir?: string; json?: boolean; agent?: string }>();
       const agent = globals.agent ?? env.REVERIE_AGENT;
+      let dir = globals.dir ?? env.REVERIE_DIR ?? DEFAULT_DIR;
+      // `--dir claude-code`: the current project's Claude Code auto memory folder.
+      if (dir === "claude-code") dir = await (await import("./claude-code-paths.js")).claudeCodeMemoryFolder(env, process.cwd());
       const ctx: CommandContext = {
-        dir: globals.dir ?? env.REVERIE_DIR ?? DEFAULT_DIR,
+        dir,
         json: globals.json === true,
         ...(agent ? { agent } : {}),
         env,
@@ -62,7 +65,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       };
       // doctor reports what a crash left (and --fix repairs it), so it must see it first; the
       // MCP server recovers by itself when it starts (and says so as "reverie mcp:").
-      if (!["init", "doctor", "mcp"].includes(command.name())) await recoverFirst(ctx);
+      if (!["init", "doctor", "mcp", "setup"].includes(command.name())) await recoverFirst(ctx);
       const { run } = await load();
       const code = await (run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1));
       exitCode = code ?? EXIT.ok;
@@ -70,8 +73,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   program
     .command("init")
-    .description("create a memory folder: git repository, template, first commit")
+    .description("create a memory folder, or adopt an existing one in place (its files committed as they are): git repository, configuration, first commit")
     .argument("[dir]", "the folder (default: --dir)")
+    .option("--claude-code [project]", "adopt the Claude Code auto memory folder of this project (default: the current folder): <config>/projects/<encoded path>/memory, <config> = $CLAUDE_CONFIG_DIR or ~/.claude")
     .action(lazy(() => import("./commands/init.js")));
 
   program
@@ -163,7 +167,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   program
     .command("watch")
     .description("keep the search index current while the folder is edited; optionally dream as new sessions appear")
-    .option("--sessions <dir>", "a folder where agent transcripts appear, e.g. ~/.claude/projects/<project>")
+    .option("--sessions <dir>", "a folder where agent transcripts appear, e.g. ~/.claude/projects/<project>; claude-code: this folder's Claude Code transcripts")
     .option("--dream-after <n>", "start a dream once this many new sessions have appeared in --sessions")
     .option("--save-every-ms <ms>", "save the index at most this long after a change (default 2000)")
     .option("--poll-ms <ms>", "how often to look for new sessions (default 1000)")
@@ -174,6 +178,16 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .description("serve the memory to an MCP client over stdio (Claude Code, Claude Desktop, …)")
     .option("--session <id>", "record this session id on every write")
     .action(lazy(() => import("./commands/mcp.js")));
+
+  program
+    .command("setup")
+    .description("set up a new machine: the memory folder (made, or adopted in place), Claude Code's hooks and MCP server, automatic dreams; asks on a terminal, else (or with --yes) takes the flags")
+    .option("--memory <dir>", "the memory folder, or claude-code for the project's Claude Code auto memory (default: claude-code; with --user: $REVERIE_DIR, else ~/memory)")
+    .option("--project <dir>", "the project to wire into Claude Code (default: the current folder)")
+    .option("--user", "wire every project (the user's Claude Code settings) instead of one")
+    .option("--dream-after <n>", "start a dream after this many new sessions; 0: never by itself (default: 5)")
+    .option("-y, --yes", "ask nothing: take the flags and the defaults")
+    .action(lazy(() => import("./commands/setup.js")));
 
   const claudeCode = program.command("claude-code").description("wire a memory into Claude Code: transcripts imported as sessions end, the MCP server, dreams");
   const claudeCodeTargets = (command: Command) =>
@@ -209,7 +223,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const runDream = dreamCommand
     .command("run", { isDefault: true })
     .description("run a dream (the default: `reverie dream --sessions …`)")
-    .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session)")
+    .option("--sessions <items...>", "transcript files, folders (recursive) or imported session ids (default: every imported session); claude-code: this folder's Claude Code transcripts")
     .addOption(new Option("--provider <name>", "who consolidates (default: the memory's config, else offline)").choices(["offline", "anthropic"]))
     .option("--model <model>", "model for --provider anthropic, e.g. claude-sonnet-4-6")
     .option("--instructions <file>", "what to focus on or leave alone (at most 4,096 characters)")

@@ -51,31 +51,49 @@ describe("reverie claude-code install", () => {
         "",
       ].join("\n"),
     );
+    // Merged byte-for-byte: the user's lines stay as they were; reverie's entries follow their siblings' layout.
     const settings = await readFile(join(project, ".claude/settings.json"), "utf8");
+    const group = (n?: number) => `{ "hooks": [{ "type": "command", "command": ${JSON.stringify(hook(n))}, "timeout": 10 }] }`;
     expect(settings).toBe(
-      `${JSON.stringify(
-        {
-          permissions: { allow: ["Bash(pnpm test)"] },
-          hooks: {
-            SessionEnd: [{ hooks: [{ type: "command", command: "echo bye >> ~/sessions.log" }] }, ourGroup(3)],
-            PostToolUse: [{ matcher: "Write", hooks: [{ type: "command", command: "prettier --write" }] }],
-            PreCompact: [ourGroup(3)],
-          },
-          model: "sonnet",
-        },
-        null,
-        4,
-      )}\n`,
+      [
+        "{",
+        `    "permissions": { "allow": ["Bash(pnpm test)"] },`,
+        `    "hooks": {`,
+        `        "SessionEnd": [{ "hooks": [{ "type": "command", "command": "echo bye >> ~/sessions.log" }] }, ${group(3)}],`,
+        `        "PostToolUse": [{ "matcher": "Write", "hooks": [{ "type": "command", "command": "prettier --write" }] }],`,
+        `        "PreCompact": [`,
+        `            {`,
+        `                "hooks": [`,
+        `                    {`,
+        `                        "type": "command",`,
+        `                        "command": ${JSON.stringify(hook(3))},`,
+        `                        "timeout": 10`,
+        `                    }`,
+        `                ]`,
+        `            }`,
+        `        ]`,
+        `    },`,
+        `    "model": "sonnet"`,
+        "}",
+        "",
+      ].join("\n"),
     );
-    expect(await readFile(join(project, ".mcp.json"), "utf8")).toBe(`${JSON.stringify({ mcpServers: { github: { command: "github-mcp", args: ["--read-only"] }, reverie: ourServer() } }, null, 2)}\n`);
+    expect(JSON.parse(settings)).toEqual({
+      permissions: { allow: ["Bash(pnpm test)"] },
+      hooks: {
+        SessionEnd: [{ hooks: [{ type: "command", command: "echo bye >> ~/sessions.log" }] }, ourGroup(3)],
+        PostToolUse: [{ matcher: "Write", hooks: [{ type: "command", command: "prettier --write" }] }],
+        PreCompact: [ourGroup(3)],
+      },
+      model: "sonnet",
+    });
+    expect(await readFile(join(project, ".mcp.json"), "utf8")).toBe(`{"mcpServers":{"github":{"command":"github-mcp","args":["--read-only"]},"reverie":${JSON.stringify(ourServer())}}}`);
 
     // Again: nothing changes. With another --dream-after: reverie's entries are replaced, not doubled.
     expect(run(["claude-code", "install", "--memory", memory, "--dream-after", "3"]).stdout).toMatch(/^Already there: .*\nAlready there: /);
     expect(await readFile(join(project, ".claude/settings.json"), "utf8")).toBe(settings);
     expect(run(["claude-code", "install", "--memory", memory]).code).toBe(0);
-    const hooks = JSON.parse(await readFile(join(project, ".claude/settings.json"), "utf8")).hooks;
-    expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: "command", command: "echo bye >> ~/sessions.log" }] }, ourGroup()]);
-    expect(hooks.PreCompact).toEqual([ourGroup()]);
+    expect(await readFile(join(project, ".claude/settings.json"), "utf8")).toBe(settings.replaceAll(JSON.stringify(hook(3)), JSON.stringify(hook())));
 
     // Uninstall puts the user's exact bytes back.
     const undo = run(["claude-code", "uninstall"]);
@@ -105,14 +123,14 @@ describe("reverie claude-code install", () => {
     settings.model = "opus";
     await writeFile(join(project, ".claude/settings.json"), JSON.stringify(settings, null, 4));
     expect(run(["claude-code", "uninstall"]).stdout).toBe(`${project}/.claude/settings.json: reverie's entries removed\n${project}/.mcp.json: deleted (install had created it)\n`);
-    expect(await readFile(join(project, ".claude/settings.json"), "utf8")).toBe(`${JSON.stringify({ ...JSON.parse(USER_SETTINGS), model: "opus" }, null, 4)}\n`);
+    expect(await readFile(join(project, ".claude/settings.json"), "utf8")).toBe(JSON.stringify({ ...JSON.parse(USER_SETTINGS), model: "opus" }, null, 4));
   });
 
   it("--user writes ~/.claude/settings.json and ~/.claude.json; --project names another folder", async () => {
     await writeFile(join(home, ".claude.json"), `{\n  "numStartups": 4\n}\n`);
     expect(run(["claude-code", "install", "--user", "--memory", memory]).code).toBe(0);
     expect(JSON.parse(await readFile(join(home, ".claude/settings.json"), "utf8"))).toEqual({ hooks: { SessionEnd: [ourGroup()], PreCompact: [ourGroup()] } });
-    expect(JSON.parse(await readFile(join(home, ".claude.json"), "utf8"))).toEqual({ numStartups: 4, mcpServers: { reverie: ourServer() } });
+    expect(await readFile(join(home, ".claude.json"), "utf8")).toBe(`{\n  "numStartups": 4,\n  "mcpServers": ${JSON.stringify({ reverie: ourServer() }, null, 2).replace(/\n/g, "\n  ")}\n}\n`);
     expect(run(["claude-code", "uninstall", "--user"]).code).toBe(0);
     expect(await readFile(join(home, ".claude.json"), "utf8")).toBe(`{\n  "numStartups": 4\n}\n`);
 

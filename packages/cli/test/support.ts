@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
@@ -63,37 +62,18 @@ export async function initializedMemory(): Promise<{ base: string; dir: string }
   return { base, dir };
 }
 
-/** A seeded PRNG, so a failing run can be replayed: the seed is printed. */
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
+/** A seeded PRNG (the seed is printed, so a failing run can be replayed), and what a crash may leave behind. */
+export { seededRandom as random, crashLeftovers as leftovers } from "@reverie/test-utils";
 
 /**
  * Starts the built CLI in its own process group and kill -9s it after `delayMs`: the whole
- * group (git children die too) or node alone (its git children run on, orphaned).
+ * group (git children die too) or node alone (its git children run on, orphaned). Resolves with
+ * its exit code, `null` when the kill took it.
  */
-export function spawnAndKill(args: string[], input: string, delayMs: number, group: boolean): Promise<void> {
+export function spawnAndKill(args: string[], input: string, delayMs: number, group: boolean): Promise<number | null> {
   const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, REVERIE_DIR: "" } });
   child.stdin.end(input);
   return killAfter(child, delayMs, group);
-}
-
-/** Lock, temp and journal files anywhere in the memory folder (git's own and reverie's), and a rebase or merge left in progress. */
-export async function leftovers(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (at: string, rel: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (path === ".git/objects") continue;
-        if (path === ".git/rebase-merge" || path === ".git/rebase-apply") found.push(path);
-        await walk(join(at, entry.name), path);
-      } else if (/\.(lock|tmp)$/.test(entry.name) || path === ".reverie/lock" || path.startsWith(".reverie/journal/") || path === ".git/MERGE_HEAD") found.push(path);
-    }
-  };
-  await walk(dir, "");
-  return found;
 }
 
 /** An orphaned git (node killed alone) may still be finishing; the next command waits for it the same way. */

@@ -2,21 +2,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmod, cp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "@reverie/test-utils";
+import { syncTemplate, tempDir } from "@reverie/test-utils";
 import { BIN, git, leftovers, random, reverie, settle, spawnAndKill } from "./support.js";
 
 const COMMITS = 40;
 /** Kills per case: a few in `pnpm test` (the bench's crash suite kills many more); REVERIE_TEST_KILLS raises it. */
 const KILLS = Number(process.env.REVERIE_TEST_KILLS ?? 4);
-
-/** Commits `n` new files, one commit each, as `who`. */
-function commitMany(dir: string, who: string, n: number): void {
-  for (let i = 1; i <= n; i++) {
-    spawnSync("sh", ["-c", `echo "${who} ${i}" > ${who}${i}.md`], { cwd: dir });
-    git(dir, "add", `${who}${i}.md`);
-    git(dir, "-c", `user.name=${who}`, "-c", `user.email=${who}@example.com`, "commit", "-q", "-m", `${who} ${i}`);
-  }
-}
 
 let template: string;
 
@@ -26,15 +17,7 @@ let template: string;
  */
 beforeAll(async () => {
   template = await realpath(await tempDir());
-  const remote = join(template, "shared.git");
-  git(template, "init", "--quiet", "--bare", "--initial-branch=main", remote);
-  expect(reverie(["init", join(template, "a")]).code).toBe(0);
-  git(join(template, "a"), "remote", "add", "origin", remote);
-  expect(reverie(["sync", "--dir", join(template, "a")]).code).toBe(0);
-  git(template, "clone", "--quiet", remote, join(template, "b"));
-  commitMany(join(template, "a"), "a", COMMITS);
-  commitMany(join(template, "b"), "b", COMMITS);
-  expect(reverie(["sync", "--dir", join(template, "a")]).code).toBe(0);
+  await syncTemplate(template, COMMITS, reverie);
 }, 120_000);
 
 /** A fresh copy of the template; returns clone b's folder, its remote pointed at the copy's. */

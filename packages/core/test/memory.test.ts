@@ -48,6 +48,31 @@ describe("initMemory", () => {
     expect(await readFile(join(made, ".gitignore"), "utf8")).toBe(".reverie/cache/\n");
   });
 
+  it("adopts a folder that holds files in place: one first commit with every file as it is, no README added, its .gitignore untouched", async () => {
+    const folder = join(await tempDir(), "auto-memory");
+    await mkdir(join(folder, "topics"), { recursive: true });
+    const files: Record<string, string> = {
+      "MEMORY.md": "- [Debugging](debugging.md) — how to debug\r\n",
+      "debugging.md": "---\nname: Debugging\ndescription: how to debug\ntype: feedback\n---\nRun with DEBUG=1.\n",
+      "topics/api.md": "No front-matter, trailing spaces   \n\n",
+      ".gitignore": "scratch/\n",
+      "scratch/tmp.md": "ignored by the folder's own .gitignore\n",
+    };
+    await mkdir(join(folder, "scratch"));
+    for (const [path, text] of Object.entries(files)) await writeFile(join(folder, path), text);
+    const adopted = await initMemory(folder, { clock: CLOCK });
+    expect(git(folder, "log", "--format=%s|%(trailers:only,unfold)").trim()).toBe("memory: init, adopting 4 files as they are|Memory-Op: init");
+    expect(git(folder, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/.gitignore", ".reverie/config.yaml", "MEMORY.md", "debugging.md", "topics/api.md"]);
+    for (const [path, text] of Object.entries(files)) expect(await readFile(join(folder, path), "utf8")).toBe(text);
+    expect(git(folder, "show", "HEAD:topics/api.md")).toBe(files["topics/api.md"]);
+    await writeFile(join(folder, ".reverie/cache/probe"), "x").catch(async () => {
+      await mkdir(join(folder, ".reverie/cache"), { recursive: true });
+      await writeFile(join(folder, ".reverie/cache/probe"), "x");
+    });
+    expect(git(folder, "status", "--porcelain", "--untracked-files=all")).toBe("");
+    expect((await adopted.read("topics/api.md")).body).toBe(files["topics/api.md"]);
+  });
+
   it("refuses a folder that already is a memory", async () => {
     await expect(initMemory(dir)).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
   });

@@ -99,3 +99,5 @@ export type { DroppedOperation } from "./anthropic/gates.js";
 export type { RetryOptions, ModelFailureType, Sleep } from "./anthropic/retry-policy.js";
 export { compressSession } from "./anthropic/compress.js";
 export type { CompressedSession, CompressOptions } from "./anthropic/compress.js";
+export { buildMemoryIndex, memoryUses, isMemoryIndexPath, MEMORY_INDEX_PATH, INDEX_MAX_LINES, INDEX_MAX_BYTES } from "./memory-index.js";
+export type { MemoryIndex, MemoryIndexOptions, MemoryUse, IndexSummary } from "./memory-index.js";

@@ -151,6 +151,29 @@ describe("anthropic consolidator over the real SDK and a fake server", () => {
     expect(out.operationUsage).toHaveLength(4);
   });
 
+  it("asks for learn operations and gates them: a stated rule is learned from one session, behaviour seen in fewer than 3 is dropped", async () => {
+    const STATED: ModelOperation = { kind: "learn", path: "preferences/api-port", title: "The API port is 9090", type: "preference", body: "The API server listens on port 9090, not 8080.", confidence: "stated", reason: "the user stated it", evidence: [{ session: "ses_c", turn: 6 }] };
+    const OBSERVED: ModelOperation = { kind: "learn", path: "workflows/install.md", title: "Install with pnpm", type: "workflow", body: "Run `pnpm install` first.", confidence: "observed", reason: "seen once", evidence: [{ session: "ses_a", turn: 6 }] };
+    fake.respond(answers({ sessions: [STATED, OBSERVED] }));
+    const out = await consolidator().consolidate(INPUT);
+    expect(firstUserText(fake.messageRequests()[1]!.body)).toMatch(/^Task: sessions batch 1 of 1\. From these sessions propose stale .*, pattern .* and learn operations \(a new memory of what the user states or the sessions settle/);
+    expect(out.operations).toEqual([
+      {
+        kind: "learn",
+        path: "preferences/api-port.md",
+        title: "The API port is 9090",
+        type: "preference",
+        body: "The API server listens on port 9090, not 8080.\n",
+        trust: "normal",
+        support: 1,
+        confidence: "stated",
+        reason: "the user stated it",
+        evidence: [{ session: "ses_c", turn: 6, at: "2026-11-22T08:00:00Z" }],
+      },
+    ]);
+    expect(out.dropped.map((d) => [d.kind, d.path, d.reason])).toEqual([["learn", "workflows/install.md", "observed in 1 session(s); learning from behaviour needs 3"]]);
+  });
+
   it("asks about duplicate groups and sessions in one request when the whole dream fits one batch", async () => {
     fake.respond((req) => reply.toolUse("propose_operations", { operations: firstUserText(req.body).includes("<group ") ? [DEDUP, STALE, VERIFY, PATTERN] : [] }));
     const out = await consolidator({ mergeSmallDream: true }).consolidate(INPUT);

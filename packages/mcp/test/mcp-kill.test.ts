@@ -1,12 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, it } from "vitest";
 import { initMemory } from "@reverie/core";
-import { tempDir, killAfter } from "@reverie/test-utils";
+import { crashLeftovers as leftovers, killAfter, seededRandom as random, tempDir } from "@reverie/test-utils";
 
 /** The MCP server's own binary, as `reverie mcp` starts it. */
 const SERVER = fileURLToPath(new URL("../bin/reverie-mcp.js", import.meta.url));
@@ -16,11 +15,6 @@ const BATCH = 25;
 
 function git(dir: string, ...args: string[]): string {
   return spawnSync("git", args, { cwd: dir, encoding: "utf8" }).stdout;
-}
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
 const rpc = (id: number, method: string, params: unknown) => `${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`;
@@ -68,21 +62,6 @@ async function nextServer(dir: string, path: string): Promise<{ created: string;
   } finally {
     await client.close();
   }
-}
-
-/** Lock, temp and journal files, as a crash would leave them. */
-async function leftovers(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (at: string, rel: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (path !== ".git/objects") await walk(join(at, entry.name), path);
-      } else if (/\.(lock|tmp)$/.test(entry.name) || path === ".reverie/lock" || path.startsWith(".reverie/journal/")) found.push(path);
-    }
-  };
-  await walk(dir, "");
-  return found;
 }
 
 describe("kill -9 of the MCP server in the middle of a batch of writes", () => {

@@ -5,3 +5,4 @@ export type { FakeAnthropic, FakeAnthropicOptions, FakeLogEntry, FakeReportedUsa
 export { fakeCredentials, fakeChars } from "./fake-credentials.js";
 export type { FakeCredential } from "./fake-credentials.js";
 export { killAfter } from "./kill.js";
+export { crashLeftovers, dreamRecordsDisagreeWithGit, seededRandom, syncTemplate } from "./crash.js";

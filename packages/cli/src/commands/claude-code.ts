@@ -2,6 +2,7 @@ import { mkdir, readFile, rmdir, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findNodeAtLocation, parseTree, type JSONPath, type Node as JsonNode } from "jsonc-parser";
 import { writeFileAtomic, ReverieError, shellWord } from "@reverie/core";
 import { print, type CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -114,7 +115,124 @@ async function readJsonFile(file: string): Promise<Found> {
   return { file, bytes, value, indent: /^([ \t]+)"/m.exec(bytes)?.[1] ?? "  " };
 }
 
-const serialize = (found: Found, value: Json) => `${JSON.stringify(value, null, found.indent)}\n`;
+/**
+ * The file's text with `value` in place of what it held. Only the entries that differ are
+ * edited, each as a splice of the text — an entry added after its last sibling in the siblings'
+ * own layout (one line or one per line, their indentation), an entry removed with its comma —
+ * so every byte of what reverie did not change stays as it was. A new or empty file is written whole.
+ */
+function serialize(found: Found, value: Json): string {
+  if (found.bytes === null || found.bytes.trim() === "") return `${JSON.stringify(value, null, found.indent)}\n`;
+  let text = found.bytes;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const walk = (path: JSONPath, from: unknown, to: unknown): void => {
+    if (same(from, to)) return;
+    if (isObject(from) && isObject(to)) {
+      for (const key of Object.keys(from)) if (!(key in to)) text = removeAt(text, [...path, key]);
+      for (const [key, next] of Object.entries(to)) {
+        if (key in from) walk([...path, key], from[key], next);
+        else text = insertAt(text, path, key, next, found.indent);
+      }
+    } else if (Array.isArray(from) && Array.isArray(to)) {
+      // The common start and end stay; only the middle is replaced, element by element.
+      let head = 0;
+      while (head < from.length && head < to.length && same(from[head], to[head])) head++;
+      let tail = 0;
+      while (tail < from.length - head && tail < to.length - head && same(from[from.length - 1 - tail], to[to.length - 1 - tail])) tail++;
+      for (let i = from.length - tail - 1; i >= head; i--) text = removeAt(text, [...path, i]);
+      for (let i = head; i < to.length - tail; i++) text = insertAt(text, path, i, to[i], found.indent);
+    } else text = replaceAt(text, path, to, found.indent);
+  };
+  walk([], found.value, value);
+  return text;
+}
+
+function nodeAt(text: string, path: JSONPath): JsonNode {
+  const node = findNodeAtLocation(parseTree(text)!, path);
+  if (!node) throw new Error(`no JSON node at ${path.join(".")}`);
+  return node;
+}
+
+/** The entries of an object (its property nodes) or an array. */
+const entriesOf = (node: JsonNode): JsonNode[] => node.children ?? [];
+const entryNode = (node: JsonNode): JsonNode => (node.parent?.type === "property" ? node.parent : node);
+
+/** `value` as JSON laid out like its new siblings: on one line (spaced as `{ "a": [1, 2] }` or not), or indented one step past `indent`. */
+function render(value: unknown, indent: string | null, unit: string, spaced = true): string {
+  if (indent !== null) return JSON.stringify(value, null, unit).replace(/\n/g, `\n${indent}`);
+  if (!spaced) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => render(v, null, unit)).join(", ")}]`;
+  if (isObject(value)) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${render(v, null, unit)}`).join(", ")} }`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Whether one-line entries in a container are spaced (`{ "a": 1, "b": 2 }`) rather than packed (`{"a":1,"b":2}`). */
+function spacedIn(text: string, container: JsonNode): boolean {
+  const bare = text.slice(container.offset, container.offset + container.length).replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return /[,:[{][ \t]/.test(bare) || !/[,:]/.test(bare);
+}
+
+/** The indentation of entries inside a container, or null when they sit on one line. */
+function layoutOf(text: string, container: JsonNode, unit: string): string | null {
+  const first = entriesOf(container)[0];
+  const gap = first ? text.slice(container.offset + 1, first.offset) : text.slice(container.offset + 1, container.offset + container.length - 1);
+  if (!gap.includes("\n")) {
+    if (first) return null;
+    // An empty container: its entries go one step past the line it opens on.
+    const lineStart = text.lastIndexOf("\n", container.offset) + 1;
+    const opening = /^[ \t]*/.exec(text.slice(lineStart))![0];
+    return opening + unit;
+  }
+  return gap.slice(gap.lastIndexOf("\n") + 1);
+}
+
+function insertAt(text: string, path: JSONPath, key: string | number, value: unknown, unit: string): string {
+  const container = nodeAt(text, path);
+  const entries = entriesOf(container);
+  const indent = layoutOf(text, container, unit);
+  const spaced = spacedIn(text, container);
+  const item = `${typeof key === "string" ? `${JSON.stringify(key)}:${spaced || indent !== null ? " " : ""}` : ""}${render(value, indent, unit, spaced)}`;
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const index = typeof key === "number" ? key : entries.length;
+  if (entries.length === 0) {
+    const close = container.offset + container.length - 1;
+    const lineStart = text.lastIndexOf("\n", container.offset) + 1;
+    const closing = /^[ \t]*/.exec(text.slice(lineStart))![0];
+    const body = indent === null ? item : `${eol}${indent}${item}${eol}${closing}`;
+    return text.slice(0, container.offset + 1) + body + text.slice(close);
+  }
+  const separator = indent === null ? (entries.length > 1 ? text.slice(entries[0]!.offset + entries[0]!.length, entries[1]!.offset) : spaced ? ", " : ",") : `,${eol}${indent}`;
+  if (index >= entries.length) {
+    const last = entries[entries.length - 1]!;
+    const at = last.offset + last.length;
+    return text.slice(0, at) + separator + item + text.slice(at);
+  }
+  const before = entries[index]!;
+  return text.slice(0, before.offset) + item + separator + text.slice(before.offset);
+}
+
+function removeAt(text: string, path: JSONPath): string {
+  const node = entryNode(nodeAt(text, path));
+  const siblings = entriesOf(node.parent!);
+  const i = siblings.indexOf(node);
+  if (i > 0) {
+    const previous = siblings[i - 1]!;
+    return text.slice(0, previous.offset + previous.length) + text.slice(node.offset + node.length);
+  }
+  if (siblings.length > 1) return text.slice(0, node.offset) + text.slice(siblings[1]!.offset);
+  const container = node.parent!;
+  return text.slice(0, container.offset + 1) + text.slice(container.offset + container.length - 1);
+}
+
+function replaceAt(text: string, path: JSONPath, value: unknown, unit: string): string {
+  const node = nodeAt(text, path);
+  const container = entryNode(node).parent;
+  const indent = container ? layoutOf(text, container, unit) : "";
+  return text.slice(0, node.offset) + render(value, indent, unit, container ? spacedIn(text, container) : true) + text.slice(node.offset + node.length);
+}
 
 /**
  * What install wrote over what was there, so uninstall can put the exact bytes back: kept in

@@ -9,7 +9,7 @@ function ops(record: DreamRecord): string {
   const parts = Object.entries(record.outputs.ops)
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${kind}`);
-  return parts.length > 0 ? parts.join(", ") : "no changes";
+  return parts.length > 0 ? parts.join(", ") : record.outputs.index?.commit ? `no operations, ${record.outputs.index.path} rebuilt` : "no changes";
 }
 
 /** A cited turn as `dream show --evidence` prints it, indented under its operation. */
@@ -54,6 +54,17 @@ export function describeRun(record: DreamRecord, dirArg: string, quotes?: Quoted
     if (quotes?.[op.index - 1]?.length) lines.push("       evidence:", ...quotes[op.index - 1]!.flatMap(quoteLines));
     else if (cites) lines.push(`       evidence: ${cites}`);
     if (op.usage) lines.push(`       tokens: ${op.usage.input_tokens} in / ${op.usage.output_tokens} out, $${op.usage.cost_usd.toFixed(4)}`);
+  }
+  const index = record.outputs.index;
+  if (index) {
+    const total = index.listed + index.left_out.length;
+    lines.push(`  index ${index.path}: lists ${index.listed} of ${total} memor${total === 1 ? "y" : "ies"}${index.commit ? "" : " (unchanged)"}`);
+    if (index.left_out.length > 0) {
+      const names = index.left_out.slice(0, 20).join(", ");
+      lines.push(`       not listed (no room within Claude Code's 200 lines / 25 KB): ${names}${index.left_out.length > 20 ? `, and ${index.left_out.length - 20} more (--json lists all)` : ""}`);
+    }
+    if (index.quarantined.length > 0) lines.push(`       not listed (trust: low, quarantined): ${index.quarantined.join(", ")}`);
+    if (index.notes_left_out > 0) lines.push(`       ${index.notes_left_out} line(s) of notes in the old ${index.path} did not fit; they stay in its history`);
   }
   if (record.gates.length > 0) {
     lines.push("  gates:");

@@ -3,6 +3,7 @@ import { BLOCKING_GATES, dream, readDream, readInstructionsFile, type DreamError
 import { dirFlag, print, type CommandContext } from "../context.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
+import { resolveSessionsArgument } from "../claude-code-paths.js";
 import { describeRun } from "./dream-show.js";
 import { nonNegativeNumber } from "./numbers.js";
 import { consolidatorFor, type ProviderFlags } from "./provider.js";
@@ -20,6 +21,7 @@ export async function run(ctx: CommandContext, flags: DreamFlags): Promise<numbe
   const budgetUsd = flags.budgetUsd === undefined ? undefined : nonNegativeNumber(flags.budgetUsd, "--budget-usd");
   const instructions = flags.instructions === undefined ? undefined : await readInstructionsFile(flags.instructions);
   const memory = await openMemory(ctx.dir);
+  const sessions = flags.sessions ? await resolveSessionsArgument(ctx.env, process.cwd(), flags.sessions) : undefined;
   const resumed = flags.resume ? await readDream(memory.dir, flags.resume) : null;
   const consolidator = await consolidatorFor(ctx, flags, budgetUsd, {
     provider: resumed?.provider ?? memory.config.dream.provider,
@@ -34,7 +36,7 @@ export async function run(ctx: CommandContext, flags: DreamFlags): Promise<numbe
     record = await dream({
       memory,
       ...(flags.resume ? { resume: flags.resume } : {}),
-      ...(flags.sessions ? { sessions: flags.sessions } : {}),
+      ...(sessions ? { sessions } : {}),
       consolidator: consolidator.consolidator,
       ...(consolidator.model ? { model: consolidator.model } : {}),
       ...(instructions !== undefined ? { instructions } : {}),

@@ -52,7 +52,8 @@ export async function run(ctx: CommandContext, flags: WatchFlags): Promise<numbe
   const indexed = indexes.reduce((n, i) => n + i.size, 0);
   log(`watching ${memory.dir} (${count(indexed, "memory", "memories")} indexed)`);
 
-  const sessions = flags.sessions === undefined ? undefined : await watchSessions(ctx, memory, resolve(flags.sessions), pollMs, dreamAfter, consolidator, log);
+  const sessionsDir = flags.sessions === undefined ? undefined : (await (await import("../claude-code-paths.js")).resolveSessionsArgument(ctx.env, process.cwd(), [flags.sessions]))[0]!;
+  const sessions = sessionsDir === undefined ? undefined : await watchSessions(ctx, memory, resolve(sessionsDir), pollMs, dreamAfter, consolidator, log);
 
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once("SIGINT", () => done("SIGINT"));

@@ -223,12 +223,13 @@ async function repoProblems(scope: Scope): Promise<Diagnostic[]> {
   }
   for (const pending of pendingEntries) {
     const { kind } = pending.entry;
-    const what = kind === "adopt" ? `adopt of ${String(pending.entry.id)}` : kind === "sync" ? `sync of ${String(pending.entry.branch)}` : `"${String(pending.entry.subject)}"`;
+    const what = kind === "adopt" ? `adopt of ${String(pending.entry.id)}` : kind === "dream" ? `dream ${String(pending.entry.id)}` : kind === "sync" ? `sync of ${String(pending.entry.branch)}` : `"${String(pending.entry.subject)}"`;
+    const fix = kind === "sync" ? "undoes what it left half-done" : kind === "dream" ? "marks it failed and deletes a branch it left" : "finishes it";
     out.push({
       severity: "warning",
       code: "INTERRUPTED",
       path: pending.path,
-      message: `An interrupted ${what} (its process died); reverie doctor --fix, or any reverie command, ${kind === "sync" ? "undoes what it left half-done" : "finishes it"}.`,
+      message: `An interrupted ${what} (its process died); reverie doctor --fix, or any reverie command, ${fix}.`,
     });
   }
   for (const temp of await findTemps(scope.dir)) {

@@ -11,7 +11,8 @@ export function loadSearchDoc(path: string, content: string): SearchDoc {
     title: noteTitle(note),
     tags: Array.isArray(fm.tags) ? fm.tags.filter((t): t is string => typeof t === "string") : [],
     key: typeof fm.key === "string" ? fm.key : "",
-    body: note.body,
+    // A one-line `description` (as Claude Code's auto memory files carry) is found like the body.
+    body: typeof fm.description === "string" && fm.description.trim() !== "" ? `${fm.description.trim()}\n${note.body}` : note.body,
   };
   if (typeof fm.type === "string") doc.type = fm.type;
   if (typeof fm.trust === "string") doc.trust = fm.trust;

@@ -56,12 +56,12 @@ const HEADING = /^#{1,6}[ \t]+(.+?)[ \t#]*$/m;
 const TITLE_MAX = 80;
 
 /**
- * What to call a memory: its front-matter title, else its first Markdown heading, else its
+ * What to call a memory: its front-matter title (or `name`), else its first Markdown heading, else its
  * first line of text (agents often write one-line memories), else its file name.
  */
 export function noteTitle(note: Pick<Note, "path" | "frontmatter" | "body">): string {
-  const title = note.frontmatter.title;
-  if (typeof title === "string" && title.trim() !== "") return title.trim();
+  // `name` is what Claude Code's auto memory files call it.
+  for (const title of [note.frontmatter.title, note.frontmatter.name]) if (typeof title === "string" && title.trim() !== "") return title.trim();
   const heading = HEADING.exec(note.body)?.[1];
   if (heading) return heading;
   const firstLine = note.body

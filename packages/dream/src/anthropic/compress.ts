@@ -84,8 +84,9 @@ export function eventText(e: SessionEvent): string {
 
 /**
  * Compresses a session for the model: a person's words kept, assistant narration and long
- * tool output trimmed, thinking-like and progress noise (todo lists, harness reminders,
- * sub-agent chatter) dropped, errors kept with the call that recovered from them. Untrusted
+ * tool output trimmed, thinking-like and progress noise (todo lists, harness reminders)
+ * dropped, a sub-agent's calls kept like the agent's own (its text trimmed like the
+ * assistant's), errors kept with the call that recovered from them. Untrusted
  * text that looks like an instruction is labelled as such.
  */
 export function compressSession(session: Session, options: CompressOptions = {}): CompressedSession {
@@ -119,8 +120,11 @@ export function compressSession(session: Session, options: CompressOptions = {})
     rawChars += eventText(e).length;
     switch (e.type) {
       case "message": {
-        if (e.sidechain || e.text.trim() === "") break;
-        if (e.role === "user") {
+        if (e.text.trim() === "") break;
+        if (e.role === "user" && e.sidechain) {
+          // A sub-agent's "user" is the agent that started it, not a person: its task, trimmed like assistant text.
+          push(e.turn, `#${e.turn} sub-agent task: ${untrusted(clip(e.text, assistantChars))}`);
+        } else if (e.role === "user") {
           if (e.meta || HARNESS.test(e.text)) break;
           push(e.turn, `#${e.turn} user: ${clip(e.text, userChars)}`);
         } else if (e.role === "assistant") {
@@ -129,7 +133,8 @@ export function compressSession(session: Session, options: CompressOptions = {})
         break;
       }
       case "tool_use": {
-        if (e.sidechain || NOISE_TOOLS.has(e.name)) {
+        // A sub-agent's calls are shown like the agent's own: it is often the one that ran the commands.
+        if (NOISE_TOOLS.has(e.name)) {
           calls.set(e.id, { name: e.name, line: -1, values: new Set() });
           break;
         }
@@ -154,7 +159,7 @@ export function compressSession(session: Session, options: CompressOptions = {})
       }
       case "tool_result": {
         const call = calls.get(e.tool_use_id);
-        if (e.sidechain || (call !== undefined && NOISE_TOOLS.has(call.name))) break;
+        if (call !== undefined && NOISE_TOOLS.has(call.name)) break;
         if (e.is_error) {
           if (call?.hidden) {
             // A failing call is shown after all, with its error.

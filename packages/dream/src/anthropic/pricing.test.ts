@@ -69,6 +69,27 @@ describe("transcript compression", () => {
     expect(c.turns).toEqual([1, 3, 4, 5]);
   });
 
+  it("shows a sub-agent's calls like the agent's own, and its task as the agent's words, not a person's", () => {
+    const c = compressSession({
+      header: { type: "session", id: "ses_s", source: { format: "reverie", path: "/s", sha256: "0" } },
+      events: [
+        { type: "message", turn: 1, role: "user", text: "build the todo app" },
+        { type: "message", turn: 2, role: "user", text: "Create a Next.js app in todo-app", sidechain: true },
+        { type: "tool_use", turn: 3, id: "s1", name: "Bash", input: { command: "npx tsc --noEmit" }, sidechain: true },
+        { type: "tool_result", turn: 4, tool_use_id: "s1", is_error: true, text: "error TS2307: Cannot find module '@testing-library/react'", sidechain: true },
+        { type: "tool_use", turn: 5, id: "s2", name: "TodoWrite", input: { todos: [] }, sidechain: true },
+        { type: "tool_result", turn: 6, tool_use_id: "s2", is_error: false, text: "ok", sidechain: true },
+      ],
+    });
+    expect(c.lines).toEqual([
+      "",
+      "#1 user: build the todo app",
+      "#2 sub-agent task: Create a Next.js app in todo-app",
+      "#3 Bash: npx tsc --noEmit",
+      "#4 ERROR: error TS2307: Cannot find module '@testing-library/react'",
+    ]);
+  });
+
   it("with the memories' values, hides file reads and edits no memory mentions, unless they fail or recover", () => {
     const c = compressSession(
       {

@@ -1,9 +1,11 @@
-import { rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import {
   beginJournal,
   formatTrailers,
   isReverieError,
+  journalOwnerDead,
   lockMemoryFolder,
   openMemory,
   ReverieError,
@@ -19,8 +21,9 @@ import { deleteDreamBranch, dreamBranch, dreamBranchHead, writeBranch, type Bran
 import { operationCommit } from "./commits.js";
 import { BLOCKING_GATES } from "./gates.js";
 import { loadOperations } from "./operations-file.js";
-import { cancelRequestPath, readDream, writeRecord, type DreamRecord } from "./record.js";
+import { cancelRequestPath, readDream, recordPath, writeRecord, type DreamRecord } from "./record.js";
 import { readMemoriesAt } from "./snapshot.js";
+import { commitFolderEdits, commitIndexAtHead, planMemoryIndex } from "../memory-index.js";
 
 export interface AdoptOptions {
   /** 1-based operation numbers (as `dream show` lists them) to leave out. */
@@ -65,6 +68,11 @@ function adoptable(record: DreamRecord, force: boolean): void {
   }
 }
 
+/** Every path adopting the dream may change: its operations' and the index it rebuilt. */
+function touchedBy(record: DreamRecord): string[] {
+  return [...new Set([...record.operations.flatMap((op) => op.paths), ...(record.outputs.index ? [record.outputs.index.path] : [])])];
+}
+
 /** The temporary ref `adopt --skip` writes the kept operations to. */
 function selectionRef(id: string): string {
   return `refs/heads/dream-adopt/${id}`;
@@ -97,19 +105,21 @@ async function adoptLocked(memory: Memory, id: string, options: AdoptOptions): P
     return { adopted: record.adopted, archived_at: record.archived_at, outputs: record.outputs, alreadyAdopted: true };
   }
   adoptable(record, options.force === true);
+  // Claude Code's own edits in its folder since the dream are committed first, so the merge takes them in.
+  await commitFolderEdits(memory, (work) => work());
   const skip = [...new Set(options.skip ?? [])].sort((a, b) => a - b);
   for (const n of skip) {
     if (!Number.isInteger(n) || n < 1 || n > record.operations.length) {
       throw new ReverieError("INVALID_INPUT", `--skip ${n}: dream ${id} has operations 1 to ${record.operations.length} (see reverie dream show ${id}).`, { id, skip: n });
     }
   }
-  if (skip.length === record.operations.length) {
+  if (skip.length > 0 && skip.length === record.operations.length) {
     throw new ReverieError("INVALID_INPUT", `Skipping all ${skip.length} operations leaves nothing to adopt; discard the dream instead: reverie dream discard ${id}`, { id });
   }
   const branchHead = await dreamBranchHead(memory.repo, id);
   if (!branchHead) throw new ReverieError("NOT_FOUND", `Branch ${dreamBranch(id)} is gone; the dream cannot be adopted. Run it again.`, { id });
 
-  const touched = [...new Set(record.operations.flatMap((op) => op.paths))];
+  const touched = touchedBy(record);
   // Written (and fsync'd) before the first step, removed after the last: a crash in between is finished by the next command.
   const journal = await beginJournal(memory.dir, "adopt", {
     id,
@@ -137,7 +147,17 @@ async function mergeDream(memory: Memory, record: DreamRecord, skip: number[]): 
   try {
     if (skip.length > 0) ref = await writeSelection(memory.repo, memory.dir, record, skip);
     await requireGit(memory.dir, [2, 38], "reverie dream adopt");
-    const merge = await memory.repo.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "HEAD", ref], { okCodes: [1] });
+    const mergeTree = (r: string) => memory.repo.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "HEAD", r], { okCodes: [1] });
+    let merge = await mergeTree(ref);
+    let reindex = false;
+    const index = record.outputs.index;
+    if (merge.code === 1 && index && merge.stdout.split("\n").slice(1).filter(Boolean).every((f) => f === index.path)) {
+      // Only the index collides (Claude Code rewrote MEMORY.md since the dream): merge the operations without
+      // the dream's index, then rebuild the index over the merged memory.
+      ref = skip.length > 0 ? await writeSelection(memory.repo, memory.dir, record, skip, false) : index.commit ? `${index.commit}^` : ref;
+      merge = await mergeTree(ref);
+      reindex = true;
+    }
     if (merge.code === 1) {
       const files = merge.stdout.split("\n").slice(1).filter(Boolean);
       const ops = record.operations.filter((op) => !skip.includes(op.index) && op.paths.some((p) => files.includes(p)));
@@ -154,6 +174,7 @@ async function mergeDream(memory: Memory, record: DreamRecord, skip: number[]): 
     if (body) args.push("-m", body);
     args.push("-m", trailers, ref);
     await mergeOrRestore(memory, id, args);
+    if (reindex) await commitIndexAtHead(memory, id, new Map(Object.entries(index!.uses)));
   } finally {
     if (skip.length > 0) await memory.repo.run(["update-ref", "-d", selectionRef(id)], { okCodes: [1] });
   }
@@ -219,7 +240,7 @@ const finishAdopt: JournalHandler = async (pending, { dir, notice }) => {
     notice(`reverie: finished the interrupted adopt of ${intent.id} (merged in commit ${merged.slice(0, 7)}; branch and record updated).`);
     return pending.done();
   }
-  await undoPartialMerge(memory.repo, [...new Set(record.operations.flatMap((op) => op.paths))], intent.dirtyBefore);
+  await undoPartialMerge(memory.repo, touchedBy(record), intent.dirtyBefore);
   await pending.done();
   try {
     const done = await adoptLocked(memory, intent.id, { skip: intent.skip, force: intent.force });
@@ -242,8 +263,27 @@ async function undoPartialMerge(repo: GitRepo, touched: string[], dirtyBefore: r
   }
 }
 
+/**
+ * A dream whose process was killed: its record, still pending or running, is marked failed and
+ * a branch the kill left is deleted (what `readDream` does for a dead runner), so the records
+ * agree with git after the next command of any kind, not only after `dream list`. A dream still
+ * running in another process (dreams do not hold the memory's lock) is left alone.
+ */
+const finishDream: JournalHandler = async (pending, { dir, notice }) => {
+  // This process's own entry is a dream it is running (an MCP server dreams and writes in one process; --auto-adopt adopts inside its dream).
+  const own = pending.entry.pid === process.pid && pending.entry.host === hostname();
+  if (own || !journalOwnerDead(pending.entry)) return;
+  const id = String(pending.entry.id);
+  const before = await readFile(recordPath(dir, id), "utf8").then((text) => (JSON.parse(text) as DreamRecord).status, () => null);
+  if (before === "pending" || before === "running") {
+    const record = await readDream(dir, id);
+    if (record.status === "failed") notice(`reverie: marked dream ${id} failed: its process (pid ${pending.entry.pid}) was killed before it finished; nothing was adopted, and no branch is left.`);
+  }
+  await pending.done();
+};
+
 /** Journal kinds `@reverie/dream` finishes after a crash; pass them to `recoverMemory` / `lockMemoryFolder`. */
-export const journalHandlers: Readonly<Record<string, JournalHandler>> = { adopt: finishAdopt };
+export const journalHandlers: Readonly<Record<string, JournalHandler>> = { adopt: finishAdopt, dream: finishDream };
 
 /**
  * Runs the adopt merge. A merge that stops after starting (a refusing `pre-merge-commit` or
@@ -296,7 +336,7 @@ function firstLine(text: string): string {
 }
 
 /** Writes the kept operations again on top of the dream's base, as a temporary ref to merge. */
-async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRecord, skip: number[]): Promise<string> {
+async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRecord, skip: number[], withIndex = true): Promise<string> {
   const saved = await loadOperations(memoryDir, record.id);
   const base = record.inputs.base_commit!;
   const notes = await readMemoriesAt(repo, base);
@@ -320,6 +360,10 @@ async function writeSelection(repo: GitRepo, memoryDir: string, record: DreamRec
     );
   }
   const commits: BranchCommit[] = materialized.map((m) => operationCommit(record.id, m));
+  // The index lists the memory as the kept operations leave it, ranked as the dream ranked it.
+  const uses = new Map(Object.entries(record.outputs.index?.uses ?? {}));
+  const index = await planMemoryIndex({ repo, base, dreamId: record.id, notes, changes: materialized.flatMap((m) => m.changes), uses });
+  if (withIndex && index?.commit) commits.push(index.commit);
   const ref = selectionRef(record.id);
   // A killed adopt --skip leaves its ref behind; fast-import would refuse to move it to an unrelated tip.
   await repo.run(["update-ref", "-d", ref], { okCodes: [1] });

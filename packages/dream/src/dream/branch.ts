@@ -1,7 +1,5 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { agentIdentity, formatTrailers, runGit, type GitRepo } from "@reverie/core";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { agentIdentity, formatTrailers, reverieTempDir, runGit, tempFileName, type GitRepo } from "@reverie/core";
 
 /** The author of every dream commit. */
 export const DREAM_AUTHOR = agentIdentity("reverie-dream");
@@ -53,8 +51,9 @@ export async function writeBranch(repo: GitRepo, ref: string, base: string, comm
     push("\n");
   });
   push("done\n");
-  const workDir = await mkdtemp(join(tmpdir(), "reverie-fast-import-"));
-  const marks = join(workDir, "marks");
+  // In .reverie/tmp/ under its owner's name, so what a killed dream leaves is swept by the next command.
+  await mkdir(reverieTempDir(repo.dir), { recursive: true });
+  const marks = tempFileName(reverieTempDir(repo.dir), "marks");
   try {
     await repo.run(["fast-import", "--quiet", `--export-marks=${marks}`], { input: Buffer.concat(chunks) });
     const byMark = new Map<string, string>();
@@ -64,7 +63,7 @@ export async function writeBranch(repo: GitRepo, ref: string, base: string, comm
     }
     return commits.map((_, i) => byMark.get(`:${i + 1}`)!);
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await rm(marks, { force: true });
   }
 }
 

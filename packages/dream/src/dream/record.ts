@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ReverieError, reverieTempDir, writeFileAtomic } from "@reverie/core";
 import { deleteDreamBranch } from "./branch.js";
 import type { DreamOperationKind, Evidence } from "../consolidate/operations.js";
+import type { IndexSummary } from "../memory-index.js";
 
 export const DreamStatuses = ["pending", "running", "completed", "failed", "canceled"] as const;
 export type DreamStatus = (typeof DreamStatuses)[number];
@@ -76,6 +77,8 @@ export interface DreamRecord {
     branch: string | null;
     head: string | null;
     ops: Record<DreamOperationKind, number>;
+    /** The rebuilt `MEMORY.md` index, in a memory that keeps one (a Claude Code auto memory folder). */
+    index?: IndexSummary;
   };
   operations: RecordedOperation[];
   gates: GateResult[];

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { readFile, rm, stat } from "node:fs/promises";
-import { isReverieError, newId, openMemory, redactSecrets, ReverieError, type Memory, type Note } from "@reverie/core";
+import { beginJournal, isReverieError, lockMemoryFolder, newId, openMemory, redactSecrets, ReverieError, type Memory, type Note } from "@reverie/core";
 import type { ConsolidateCheckpoint, ConsolidateOutput, ConsolidateProgress, ConsolidateUsage, Consolidator } from "../consolidate/consolidator.js";
 import { materialize, type MaterializedOperation } from "../consolidate/materialize.js";
 import { DreamOperationKinds, type DreamOperation } from "../consolidate/operations.js";
@@ -16,6 +16,7 @@ import { redactDreamInputs, type InputRedactions } from "./redact-inputs.js";
 import { resolveSessions, type ResolvedSessions } from "./session-inputs.js";
 import { readMemoriesAt } from "./snapshot.js";
 import { undatedSessions } from "../offline/evidence.js";
+import { commitFolderEdits, memoryUses, planMemoryIndex } from "../memory-index.js";
 
 /** The hosted service's limit on instructions, kept so the same instructions work in both. */
 export const MAX_INSTRUCTIONS_CHARS = 4096;
@@ -141,6 +142,9 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
   record.warnings.push(...inputs.warnings);
   if (instructions) record.redacted = addRedactions({ count: 0, kinds: {} }, tally(instructions.kinds));
   const save = () => writeRecord(memory.dir, record);
+  // Journaled before the record exists, removed once it is final: a kill in between is found by
+  // the next command of any kind, which marks the run failed and deletes a branch it left (adopt.ts).
+  const journal = await beginJournal(memory.dir, "dream", { id });
   await save();
   options.onStart?.(id);
 
@@ -177,6 +181,7 @@ export async function dream(requested: DreamOptions): Promise<DreamRecord> {
     record.runner = null;
     await save();
     await rm(cancelFile, { force: true });
+    await journal.done();
   }
   progress({ stage: "done", message: `dream ${id} ${record.status}` });
   return record;
@@ -194,6 +199,7 @@ interface DreamInputs extends ResolvedSessions {
  */
 async function readInputs(memory: Memory, options: DreamOptions, progress: (event: Omit<DreamProgress, "id">) => void): Promise<DreamInputs> {
   progress({ stage: "snapshot", message: "pinning the memory's current commit" });
+  const edits = await commitFolderEdits(memory, (work) => withWriteLock(memory, work));
   const base = await memory.repo.head();
   if (!base) throw new ReverieError("INVALID_INPUT", `${memory.dir} has no commits yet; write a memory first.`, {});
   const notes = await readMemoriesAt(memory.repo, base);
@@ -210,7 +216,8 @@ async function readInputs(memory: Memory, options: DreamOptions, progress: (even
       { reason: "nothing_to_dream", memory_dir: memory.dir },
     );
   }
-  return { base, notes, ...resolved };
+  const warnings = [...(edits ? [`committed edits made in the folder outside reverie (by Claude Code) as ${edits.slice(0, 7)} before dreaming`] : []), ...resolved.warnings];
+  return { base, notes, sessions: resolved.sessions, warnings };
 }
 
 async function runStages(
@@ -261,10 +268,15 @@ async function runStages(
   const materialized = dropNoOps(materialize(trusted, notes, { now, newId: makeId }), notes);
   record.gates = await evaluateGates({ base: notes, operations: materialized, sessions, lossCap: options.lossCap ?? memory.config.dream.lossCap });
 
-  if (materialized.length > 0) {
+  const changes = materialized.flatMap((m) => m.changes);
+  const known = [...notes.map((n) => n.path), ...changes.map((c) => c.path)];
+  const index = await planMemoryIndex({ repo: memory.repo, base, dreamId: record.id, notes, changes, uses: memoryUses(sessions, memory.dir, known) });
+
+  if (materialized.length > 0 || index?.commit) {
     progress({ stage: "write", done: 0, total: materialized.length, message: `writing ${materialized.length} commits to ${dreamBranch(record.id)}` });
-    const commits = [manifestCommit(record, notes.length, materialized.length), ...materialized.map((m) => operationCommit(record.id, m))];
+    const commits = [manifestCommit(record, notes.length, materialized.length), ...materialized.map((m) => operationCommit(record.id, m)), ...(index?.commit ? [index.commit] : [])];
     const ids = await writeBranch(memory.repo, dreamBranch(record.id), base, commits, signal);
+    if (index?.commit) index.summary.commit = ids[ids.length - 1] ?? null;
     await saveOperations(memory.dir, record.id, { now, operations: materialized.map((m) => m.operation), patternIds });
     record.outputs.branch = dreamBranch(record.id);
     record.outputs.head = ids[ids.length - 1] ?? null;
@@ -279,6 +291,7 @@ async function runStages(
     }));
   }
   for (const kind of DreamOperationKinds) record.outputs.ops[kind] = materialized.filter((m) => m.operation.kind === kind).length;
+  if (index) record.outputs.index = index.summary;
   record.status = "completed";
   await save();
 
@@ -291,7 +304,7 @@ async function runStages(
   if (options.autoAdopt && materialized.length > 0 && blocked.length === 0 && held.length === materialized.length) {
     record.warnings.push("not adopted automatically: every operation carries a dangerous command");
     await save();
-  } else if (options.autoAdopt && materialized.length > 0 && blocked.length === 0) {
+  } else if (options.autoAdopt && record.outputs.branch !== null && blocked.length === 0) {
     progress({ stage: "adopt", message: `adopting ${record.id}` });
     const { adoptDream } = await import("./adopt.js");
     try {
@@ -305,6 +318,17 @@ async function runStages(
     }
   } else if (options.autoAdopt && blocked.length > 0) {
     record.warnings.push(`not adopted automatically: gate(s) ${blocked.map((g) => g.name).join(", ")} failed`);
+  }
+}
+
+/** Runs `work` holding the memory's write lock, the one every write and adopt takes. */
+async function withWriteLock<T>(memory: Memory, work: () => Promise<T>): Promise<T> {
+  const { journalHandlers } = await import("./adopt.js");
+  const lock = await lockMemoryFolder(memory.dir, async () => memory.repo, { handlers: journalHandlers });
+  try {
+    return await work();
+  } finally {
+    await lock.release();
   }
 }
 

@@ -1,7 +1,7 @@
 import { decodeUtf8, isMemoryFilePath, parseNote, ReverieError, type GitRepo, type Note } from "@reverie/core";
 
-/** Files at the root that describe the memory rather than being memories (the template's README). */
-const NOT_MEMORIES = new Set(["README.md"]);
+/** Files at the root that describe the memory rather than being memories: the template's README, and Claude Code's index MEMORY.md (rebuilt by dreams, see memory-index.ts). */
+const NOT_MEMORIES = new Set(["README.md", "MEMORY.md"]);
 
 /** Whether a path at the base commit is a memory a dream may read and change. */
 export function isDreamable(path: string): boolean {
