@@ -12,6 +12,7 @@ import { crashSuite } from "./suites/crash-suite.js";
 import { qualitySuite } from "./suites/quality-suite.js";
 import { securitySuite } from "./suites/security-suite.js";
 import { realDataSuite } from "./suites/real-data-suite.js";
+import { searchSuite } from "./suites/search-suite.js";
 import { speedSuite } from "./suites/speed-suite.js";
 import type { Series, SuiteContext, SuiteResult } from "./suites/suite.js";
 import { completeRows, suiteFailed } from "./suites/suite-failed.js";
@@ -23,6 +24,7 @@ const SUITES: ReadonlyArray<[Suite, (ctx: SuiteContext) => Promise<SuiteResult>]
   // Right after speed, for the same reason: it times writes with and without fsync.
   ["crash", crashSuite],
   ["quality", qualitySuite],
+  ["search", searchSuite],
   ["real-data", realDataSuite],
   ["cost", costSuite],
   ["security", securitySuite],

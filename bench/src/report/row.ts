@@ -1,5 +1,5 @@
 /** The suites of the bench, in report order. */
-export const Suites = ["quality", "real-data", "cost", "speed", "crash", "security"] as const;
+export const Suites = ["quality", "search", "real-data", "cost", "speed", "crash", "security"] as const;
 export type Suite = (typeof Suites)[number];
 
 /** A budget from DESIGN §6: the figure must stay at or below `max`, or at or above `min`. */

@@ -3,6 +3,7 @@ import { budgetOf } from "../report/budgets.js";
 import type { Budget, Suite } from "../report/row.js";
 import { CRASH_METRICS } from "./crash-metrics.js";
 import { anthropicSubject, LEARN_SERIES, learnSubject } from "./learn-series.js";
+import { SEARCH_SUBJECTS } from "./search-subjects.js";
 
 /** A figure a suite promises to report. */
 export interface ExpectedMetric {
@@ -39,6 +40,7 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("locomo_fact_recall_at_5", "ratio", "append-only"),
     expect("locomo_fact_recall_at_5", "ratio", "offline"),
   ],
+  search: SEARCH_SUBJECTS.map((s) => (s === "reverie" ? { ...expect("locomo_search_recall_at_5", "ratio", s), budget: budgetOf("locomo_search_recall_at_5")! } : expect("locomo_search_recall_at_5", "ratio", s))),
   cost: [
     expect("anthropic_prompt_ratio", "ratio"),
     expect("anthropic_cache_read_share", "ratio"),
@@ -52,6 +54,9 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     expect("index_rebuild_s_10k", "s"),
     expect("dream_offline_100_sessions_s", "s"),
     expect("import_mb_per_s", "MB/s"),
+    expect("mcp_write_p50_ratio", "ratio"),
+    expect("mcp_search_p50_ratio", "ratio"),
+    expect("memory_tool_create_p50_ratio", "ratio"),
   ],
   crash: CRASH_METRICS,
   security: [

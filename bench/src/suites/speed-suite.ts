@@ -10,6 +10,7 @@ import type { Scenario, ScenarioSize } from "../generator/scenario.js";
 import { median, percentile, timeMs } from "../metrics/stats.js";
 import { budgetOf } from "../report/budgets.js";
 import { measured, missing, type Row } from "../report/row.js";
+import { peersRows } from "./peers.js";
 import type { Series, SuiteContext, SuiteResult } from "./suite.js";
 
 const SEED = 424242;
@@ -128,6 +129,11 @@ export async function speedSuite(ctx: SuiteContext): Promise<SuiteResult> {
   ctx.log("speed: write");
   const writes = q ? 40 : 200;
   rows.push(row("write_p50_ms", await writeLatency(join(ctx.workDir, "write"), writes), "ms", `${writes} writes, each one commit`));
+
+  ctx.log("speed: against server-memory and the SDK's memory tool");
+  const peers = await peersRows(ctx);
+  rows.push(...peers.rows);
+  notes.push(...peers.notes);
 
   ctx.log("speed: search over 10,000 memories");
   const bulkRoot = join(ctx.workDir, "bulk");

@@ -75,7 +75,7 @@ describe("Claude Code auto memory as a reverie memory", () => {
       `Adopted ${memory} as a memory: 4 files committed as they are (git repository, first commit ${git(memory, "rev-parse", "HEAD").slice(0, 7)}).\nNext: reverie claude-code install --memory ${memory}   (dreams keep its MEMORY.md the index Claude Code loads)\n`,
     );
     for (const [path, text] of Object.entries(FILES)) expect(await readFile(join(memory, path), "utf8")).toBe(text);
-    expect(git(memory, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/config.yaml", "MEMORY.md", "api-conventions.md", "debugging.md", "deploy.md"]);
+    expect(git(memory, "ls-files").trim().split("\n")).toEqual([".gitattributes", ".gitignore", ".reverie/config.yaml", "MEMORY.md", "api-conventions.md", "debugging.md", "deploy.md"]);
     expect(run(["--dir", memory, "read", "deploy.md"]).stdout).toBe(FILES["deploy.md"]);
     expect(run(["--dir", memory, "search", "staging"]).stdout).toContain("deploy.md");
     expect(run(["--dir", memory, "search", "debug", "server"]).stdout).toContain("debugging.md");
@@ -159,6 +159,6 @@ describe("Claude Code auto memory as a reverie memory", () => {
     expect(result.code).toBe(0);
     const folder = join(config, "projects", encode(fresh), "memory");
     expect(await readFile(join(folder, "MEMORY.md"), "utf8")).toBe("# Memory\n");
-    expect(git(folder, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/config.yaml", "MEMORY.md"]);
+    expect(git(folder, "ls-files").trim().split("\n")).toEqual([".gitattributes", ".gitignore", ".reverie/config.yaml", "MEMORY.md"]);
   });
 });

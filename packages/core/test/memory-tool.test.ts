@@ -297,3 +297,60 @@ describe("read-only mounts", () => {
     expect(await readFile(join(org, "policies/deploy.md"), "utf8")).toBe("Deploy from the release branch only.\n");
   });
 });
+
+describe("concurrent edits of one file", () => {
+  const forty = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+
+  it("land when they do not overlap: 40 inserts at different lines give 40 lines and 40 commits", async () => {
+    await tool.create({ command: "create", path: "/memories/shared.md", file_text: forty });
+    const before = Number(git(dir, "rev-list", "--count", "HEAD").trim());
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => tool.insert({ command: "insert", path: "/memories/shared.md", insert_line: i + 1, insert_text: `added after ${i + 1}` })),
+    );
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    const lines = (await readFile(join(dir, "shared.md"), "utf8")).split("\n");
+    // Each insert sits right below the line it was aimed at, whatever order they landed in.
+    expect(lines.slice(0, 80)).toEqual(Array.from({ length: 40 }, (_, i) => [`line ${i + 1}`, `added after ${i + 1}`]).flat());
+    expect(Number(git(dir, "rev-list", "--count", "HEAD").trim())).toBe(before + 40);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  }, 120_000);
+
+  it("re-apply a str_replace whose old_str is still there once, and refuse a real overlap with CONFLICT", async () => {
+    await tool.create({ command: "create", path: "/memories/shared.md", file_text: "port 8080\nregion eu-west\nowner ops\n" });
+    const edits = await Promise.allSettled([
+      tool.str_replace({ command: "str_replace", path: "/memories/shared.md", old_str: "8080", new_str: "9090" }),
+      tool.str_replace({ command: "str_replace", path: "/memories/shared.md", old_str: "eu-west", new_str: "us-east" }),
+      tool.insert({ command: "insert", path: "/memories/shared.md", insert_line: 3, insert_text: "team blue" }),
+    ]);
+    expect(edits.map((e) => e.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    expect(await readFile(join(dir, "shared.md"), "utf8")).toBe("port 9090\nregion us-east\nowner ops\nteam blue\n");
+    const clash = await Promise.allSettled([
+      tool.str_replace({ command: "str_replace", path: "/memories/shared.md", old_str: "owner ops", new_str: "owner sre" }),
+      tool.str_replace({ command: "str_replace", path: "/memories/shared.md", old_str: "owner ops", new_str: "owner dev" }),
+      tool.insert({ command: "insert", path: "/memories/shared.md", insert_line: 1, insert_text: "first" }),
+      tool.insert({ command: "insert", path: "/memories/shared.md", insert_line: 1, insert_text: "second" }),
+    ]);
+    const outcome = clash.map((e) => (e.status === "fulfilled" ? "ok" : (e.reason as { code: string }).code));
+    // Whichever of each pair took the lock first lands; the other overlaps it.
+    expect([outcome.slice(0, 2).sort(), outcome.slice(2).sort()]).toEqual([
+      ["CONFLICT", "ok"],
+      ["CONFLICT", "ok"],
+    ]);
+    const owner = outcome[0] === "ok" ? "sre" : "dev";
+    const first = outcome[2] === "ok" ? "first" : "second";
+    expect(await readFile(join(dir, "shared.md"), "utf8")).toBe(`port 9090\n${first}\nregion us-east\nowner ${owner}\nteam blue\n`);
+    const refused = clash.find((e): e is PromiseRejectedResult => e.status === "rejected")!;
+    expect(String(refused.reason.message)).toBe(
+      "/memories/shared.md was changed by someone else at the same place while it was being edited; nothing was written. View it again and retry the edit.",
+    );
+  });
+
+  it("re-apply an insert over a hand edit elsewhere in the file", async () => {
+    await tool.create({ command: "create", path: "/memories/shared.md", file_text: "a\nb\nc\n" });
+    const seen = await memory.read("shared.md");
+    await writeFile(join(dir, "shared.md"), "a\nb\nc\nd by hand\n");
+    // The agent computed its insert on what it saw; the store re-applies it to what is there now.
+    await memory.write("shared.md", (current) => (current?.sha256 === seen.sha256 ? "stale" : current!.content.replace("a\n", "a\nafter a\n")), { stamp: false });
+    expect(await readFile(join(dir, "shared.md"), "utf8")).toBe("a\nafter a\nb\nc\nd by hand\n");
+  });
+});

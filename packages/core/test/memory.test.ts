@@ -62,7 +62,7 @@ describe("initMemory", () => {
     for (const [path, text] of Object.entries(files)) await writeFile(join(folder, path), text);
     const adopted = await initMemory(folder, { clock: CLOCK });
     expect(git(folder, "log", "--format=%s|%(trailers:only,unfold)").trim()).toBe("memory: init, adopting 4 files as they are|Memory-Op: init");
-    expect(git(folder, "ls-files").trim().split("\n")).toEqual([".gitignore", ".reverie/.gitignore", ".reverie/config.yaml", "MEMORY.md", "debugging.md", "topics/api.md"]);
+    expect(git(folder, "ls-files").trim().split("\n")).toEqual([".gitattributes", ".gitignore", ".reverie/.gitignore", ".reverie/config.yaml", "MEMORY.md", "debugging.md", "topics/api.md"]);
     for (const [path, text] of Object.entries(files)) expect(await readFile(join(folder, path), "utf8")).toBe(text);
     expect(git(folder, "show", "HEAD:topics/api.md")).toBe(files["topics/api.md"]);
     await writeFile(join(folder, ".reverie/cache/probe"), "x").catch(async () => {
@@ -314,5 +314,33 @@ describe("list", () => {
     for (const root of ["", ".", "/", "./"]) expect((await memory.list(root)).map((e) => e.path)).toEqual(["README.md", "prefs/pm.md"]);
     expect((await memory.list("/prefs/")).map((e) => e.path)).toEqual(["prefs/pm.md"]);
     await expect(memory.list("../outside")).rejects.toMatchObject({ code: "INVALID_PATH", message: expect.stringContaining("'..' segments are not allowed") });
+  });
+});
+
+describe("a live memory (long-lived processes)", () => {
+  it("searches one open index that catches up with other processes' commits, and a plain memory does not", async () => {
+    const live = await openMemory(dir, { live: true, clock: CLOCK });
+    const plain = await openMemory(dir, { clock: CLOCK });
+    try {
+      await live.write("infra/port.md", "# API port\nThe API listens on 8080.\n");
+      await plain.search("anything");
+      expect((await live.search("8080")).map((h) => h.path)).toEqual(["infra/port.md"]);
+      const other = await openMemory(dir, { agent: "other" });
+      await other.write("ops/deploy.md", "# Deploy\nDeploy from the zanzibar branch.\n");
+      await other.close();
+      await writeFile(join(dir, "by-git.md"), "# Rollback\nRoll back with the quokka tag.\n");
+      git(dir, "add", "by-git.md");
+      git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "by hand");
+      expect((await live.search("zanzibar")).map((h) => h.path)).toEqual(["ops/deploy.md"]);
+      expect((await live.search("quokka")).map((h) => h.path)).toEqual(["by-git.md"]);
+      // The plain memory's index is as of its open: it has not seen the other writers.
+      expect(await plain.search("zanzibar")).toEqual([]);
+      git(dir, "rm", "-q", "by-git.md");
+      git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "by hand");
+      expect(await live.search("quokka")).toEqual([]);
+    } finally {
+      await live.close();
+      await plain.close();
+    }
   });
 });

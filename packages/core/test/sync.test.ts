@@ -96,9 +96,10 @@ describe("syncMemory", () => {
       local: bobHead,
       upstream: remoteHead,
       localEdits: null,
-      resolve: expect.stringContaining("Both this memory and origin/main changed infra/port.md."),
+      resolve: expect.stringContaining("Both this memory and origin/main changed the same lines of infra/port.md."),
     });
-    expect(result.kind === "conflict" && result.resolve).toContain(`git -C ${bob.dir} merge origin/main`);
+    // No git identity on this machine: the printed commands bring reverie's default.
+    expect(result.kind === "conflict" && result.resolve).toContain(`git -C ${bob.dir} -c user.name=reverie -c user.email=reverie@localhost merge origin/main`);
 
     expect(git(bob.dir, "rev-parse", "HEAD").trim()).toBe(bobHead);
     expect(git(remote, "rev-parse", "main").trim()).toBe(remoteHead);
@@ -109,8 +110,9 @@ describe("syncMemory", () => {
     expect(git(bob.dir, "show", "origin/main:infra/port.md")).toBe("API on 9090.\n");
     expect(await readFile(join(bob.dir, "infra/port.md"), "utf8")).toBe("API on 7070.\n");
 
-    // A second try names a new branch instead of moving the first.
-    expect(await syncMemory(bob.repo, { clock })).toMatchObject({ kind: "conflict", conflictBranch: "reverie/conflict/20261120T100000Z-2" });
+    // A second try of the same conflict reuses its branch instead of adding one.
+    expect(await syncMemory(bob.repo, { clock })).toMatchObject({ kind: "conflict", conflictBranch: "reverie/conflict/20261120T100000Z" });
+    expect(git(bob.dir, "branch", "--list", "reverie/conflict/*").trim()).toBe("reverie/conflict/20261120T100000Z");
 
     // Resolving as the message says, then syncing, converges.
     spawnSync("git", ["-c", "user.name=Bob", "-c", "user.email=bob@example.com", "merge", "origin/main"], { cwd: bob.dir });

@@ -50,7 +50,7 @@ export async function main(argv: string[], io: McpMainIo = {}): Promise<number> 
   let memory;
   const onNotice = (line: string) => void stderr.write(`${line.replace(/^reverie: /, "reverie mcp: ")}\n`);
   try {
-    memory = await openMemory(dir, { onNotice });
+    memory = await openMemory(dir, { onNotice, live: true });
     // A crash of an earlier server (or CLI) must not wedge this one: finish or undo what it left
     // first, and say what was repaired in one line (a client's log shows it next to "serving").
     const repaired: string[] = [];

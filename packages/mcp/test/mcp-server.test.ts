@@ -104,12 +104,34 @@ describe("reverie mcp over stdio", () => {
 
   it("search finds memories, including ones written by others since the server started", async () => {
     await client.callTool({ name: "memory_create", arguments: { path: "/memories/infra/port.md", file_text: "# API port\nThe API listens on 8080.\n" } });
-    await writeFile(join(dir, "by-hand.md"), "# Deploy\nDeploy from the release branch.\n");
-    const hits = JSON.parse(text(await client.callTool({ name: "memory_search", arguments: { query: "api port" } })));
-    expect(hits.map((h: { path: string; title: string }) => [h.path, h.title])).toEqual([["/memories/infra/port.md", "API port"]]);
-    const later = JSON.parse(text(await client.callTool({ name: "memory_search", arguments: { query: "release branch", limit: 1 } })));
-    expect(later.map((h: { path: string }) => h.path)).toEqual(["/memories/by-hand.md"]);
+    const search = async (query: string) =>
+      JSON.parse(text(await client.callTool({ name: "memory_search", arguments: { query, limit: 3 } }))).map((h: { path: string; title: string }) => [h.path, h.title]);
+    expect(await search("api port")).toEqual([["/memories/infra/port.md", "API port"]]);
+    // Another process's commit is seen by the very next search (the server notices HEAD moved).
+    const cli = spawnSync(process.execPath, [REVERIE, "write", "--dir", dir, "ops/deploy.md"], { input: "# Deploy\nDeploy from the release branch.\n", encoding: "utf8" });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(await search("release branch")).toEqual([["/memories/ops/deploy.md", "Deploy"]]);
+    // A hand edit, never committed, is seen once the server's file watcher reports it.
+    await writeFile(join(dir, "by-hand.md"), "# Rollback\nRoll back with the previous tag.\n");
+    await expect.poll(() => search("previous tag"), { timeout: 5000 }).toEqual([["/memories/by-hand.md", "Rollback"]]);
+    await writeFile(join(dir, "infra", "port.md"), "# API port\nThe API listens on 9090 now.\n");
+    await expect.poll(() => search("9090"), { timeout: 5000 }).toEqual([["/memories/infra/port.md", "API port"]]);
   });
+
+  it("lands 40 concurrent inserts at different lines of one file: 40 lines, 40 commits", async () => {
+    const forty = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+    await client.callTool({ name: "memory_create", arguments: { path: "/memories/shared.md", file_text: forty } });
+    const before = Number(git(dir, "rev-list", "--count", "HEAD").trim());
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => client.callTool({ name: "memory_insert", arguments: { path: "/memories/shared.md", insert_line: i + 1, insert_text: `added ${i + 1}` } })),
+    );
+    expect(results.filter((r) => (r as TextResult).isError).map(text)).toEqual([]);
+    const lines = (await readFile(join(dir, "shared.md"), "utf8")).split("\n");
+    expect(lines.filter((l) => l.startsWith("added ")).length).toBe(40);
+    expect(lines.slice(0, 80)).toEqual(Array.from({ length: 40 }, (_, i) => [`line ${i + 1}`, `added ${i + 1}`]).flat());
+    expect(Number(git(dir, "rev-list", "--count", "HEAD").trim())).toBe(before + 40);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  }, 120_000);
 
   it("errors come back as isError results carrying the code", async () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [

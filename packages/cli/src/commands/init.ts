@@ -53,7 +53,9 @@ export async function initFolder(target: string): Promise<InitDone> {
   const memory = await initMemory(target);
   const commit = await memory.repo.head();
   const adopted = before.length > 0;
-  const files = adopted ? (await memory.repo.run(["ls-files", "-z"])).stdout.split("\0").filter((p) => p !== "" && !p.startsWith(".reverie/") && p !== ".gitignore").length : 0;
+  // The folder's own files: not reverie's configuration, nor the .gitignore/.gitattributes init added.
+  const ours = (p: string) => p.startsWith(".reverie/") || ((p === ".gitignore" || p === ".gitattributes") && !before.includes(p));
+  const files = adopted ? (await memory.repo.run(["ls-files", "-z"])).stdout.split("\0").filter((p) => p !== "" && !ours(p)).length : 0;
   const index = (await stat(join(memory.dir, "MEMORY.md")).catch(() => null))?.isFile() === true ? "MEMORY.md" : null;
   return { dir: memory.dir, commit, adopted, files, index };
 }

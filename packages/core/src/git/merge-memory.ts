@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseFrontmatterYaml, splitFrontmatter, type FrontmatterPatch } from "../note/frontmatter.js";
+import { parseFrontmatterYaml, patchFrontmatterYaml, splitFrontmatter, type FrontmatterPatch, type FrontmatterSplit } from "../note/frontmatter.js";
 import { updateNote } from "../note/parse.js";
 import type { MemoryFrontmatter } from "../note/types.js";
 import { runGit } from "./exec-git.js";
@@ -31,37 +31,56 @@ const UNIONED = new Set(["sources", "verified"]);
  * `sources` and `verified` unioned, `updated` the later and `created` the earlier of the two,
  * the `id` kept (ours when both sides changed it), any other field taken from the side that
  * changed it — and the body by git's own three-way merge (`git merge-file`). Only a real
- * overlap is a conflict: both bodies changed the same lines, or both sides set another field
- * to different values. Then the whole file is merged by `git merge-file`, with its markers.
- * A version whose front-matter cannot be parsed is merged as plain text the same way.
+ * overlap is a conflict: both bodies changed the same lines (markers in the body), or both
+ * sides set another field to different values (markers around that field, in the front-matter).
+ * A version whose front-matter cannot be parsed makes the whole file a plain-text merge.
  */
 export async function mergeMemoryText(input: MergeInput): Promise<MergeOutput> {
   const sides = [input.base, input.ours, input.theirs].map((text) => splitMemory(text, input.path));
   const [base, ours, theirs] = sides;
   if (!base || !ours || !theirs) return mergeText(input.ours, input.base, input.theirs, input.markerSize);
-  const fields = mergeFields(base.fields, ours.fields, theirs.fields);
-  if (fields === null) return mergeText(input.ours, input.base, input.theirs, input.markerSize);
+  const { fields, conflicts } = mergeFields(base.fields, ours.fields, theirs.fields);
   const body = await mergeText(ours.body, base.body, theirs.body, input.markerSize);
-  const patch: FrontmatterPatch = {};
-  for (const key of new Set([...Object.keys(ours.fields), ...Object.keys(fields)])) {
-    if (!same(ours.fields[key], fields[key])) patch[key] = fields[key];
+  /** `side`'s front-matter with every field that merged cleanly set to its merged value. */
+  const settled = (side: MemoryFrontmatter): FrontmatterPatch => {
+    const patch: FrontmatterPatch = {};
+    for (const key of new Set([...Object.keys(side), ...Object.keys(fields)])) {
+      if (!conflicts.includes(key) && !same(side[key], fields[key])) patch[key] = fields[key];
+    }
+    return patch;
+  };
+  if (conflicts.length === 0) {
+    return { text: updateNote(input.ours, { frontmatter: settled(ours.fields), body: body.text }, input.path), conflicted: body.conflicted };
   }
-  return { text: updateNote(input.ours, { frontmatter: patch, body: body.text }, input.path), conflicted: body.conflicted };
+  // Both sides set these fields two ways: the front-matter, every other field settled on all
+  // three versions, is merged as text, so the markers stand around those fields alone.
+  const yaml = (side: Side) => patchFrontmatterYaml(side.split?.yaml ?? "", settled(side.fields), input.path ?? "<memory>");
+  const front = await mergeText(yaml(ours), yaml(base), yaml(theirs), input.markerSize);
+  const open = ours.split?.open ?? theirs.split?.open ?? "---\n";
+  const close = ours.split?.close ?? theirs.split?.close ?? "---\n";
+  return { text: open + front.text + close + body.text, conflicted: true };
 }
 
-function splitMemory(text: string, path = "<memory>"): { fields: MemoryFrontmatter; body: string } | null {
+interface Side {
+  fields: MemoryFrontmatter;
+  body: string;
+  split: FrontmatterSplit | null;
+}
+
+function splitMemory(text: string, path = "<memory>"): Side | null {
   try {
     const split = splitFrontmatter(text, path);
-    if (!split) return { fields: {}, body: text };
-    return { fields: parseFrontmatterYaml(split.yaml, path), body: split.body };
+    if (!split) return { fields: {}, body: text, split: null };
+    return { fields: parseFrontmatterYaml(split.yaml, path), body: split.body, split };
   } catch {
     return null;
   }
 }
 
-/** The merged front-matter, or `null` when both sides set a field to different values. */
-function mergeFields(base: MemoryFrontmatter, ours: MemoryFrontmatter, theirs: MemoryFrontmatter): MemoryFrontmatter | null {
-  const out: MemoryFrontmatter = {};
+/** The merged front-matter, and the fields both sides set to different values (left at ours in `fields`). */
+function mergeFields(base: MemoryFrontmatter, ours: MemoryFrontmatter, theirs: MemoryFrontmatter): { fields: MemoryFrontmatter; conflicts: string[] } {
+  const fields: MemoryFrontmatter = {};
+  const conflicts: string[] = [];
   for (const key of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
     const [b, o, t] = [base[key], ours[key], theirs[key]];
     let value: unknown;
@@ -71,10 +90,13 @@ function mergeFields(base: MemoryFrontmatter, ours: MemoryFrontmatter, theirs: M
     else if (same(o, b)) value = t;
     else if (same(t, b)) value = o;
     else if (key === "id") value = o ?? t;
-    else return null;
-    if (value !== undefined) out[key] = value;
+    else {
+      conflicts.push(key);
+      value = o;
+    }
+    if (value !== undefined) fields[key] = value;
   }
-  return out;
+  return { fields, conflicts };
 }
 
 function isTime(value: unknown): value is string {

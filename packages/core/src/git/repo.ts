@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fsyncDir } from "../fs/atomic-write.js";
 import { isReverieError } from "../errors.js";
 import { runGit, type GitResult, type GitRunOptions } from "./exec-git.js";
+import { fastCommit } from "./fast-commit.js";
 import { formatTrailers, parseTrailers, type Trailers } from "./trailers.js";
 
 export interface Identity {
@@ -63,6 +65,11 @@ export interface GitRepo {
   /** The commit HEAD points at, or `null` in a repository with no commits. */
   head(): Promise<string | null>;
   /**
+   * Like `head`, read from `.git` with no git process in the common layout (a branch checked
+   * out in a plain repository, loose or packed ref); cheap enough to ask before every search.
+   */
+  headFast(): Promise<string | null>;
+  /**
    * Commits exactly `paths` (edits, deletions, and the new files listed in `added`) and nothing
    * else that may be staged; returns the new commit id.
    */
@@ -86,6 +93,23 @@ export const DURABLE_GIT_CONFIG: readonly string[] = ["-c", "core.fsync=committe
 export interface OpenRepoOptions {
   /** Run every git command with DURABLE_GIT_CONFIG. @default true */
   durable?: boolean;
+  /**
+   * Make `commitPaths` commits in-process (objects, branch and index written by this process,
+   * see `fastCommit`) where the repository allows it, else with git. Off, every commit runs git.
+   * @default true
+   */
+  inProcess?: boolean;
+}
+
+/** `git config --list -z` as key → last value. */
+function parseConfigList(out: string): Map<string, string> {
+  const config = new Map<string, string>();
+  for (const item of out.split("\0")) {
+    if (item === "") continue;
+    const newline = item.indexOf("\n");
+    config.set(newline === -1 ? item : item.slice(0, newline), newline === -1 ? "" : item.slice(newline + 1));
+  }
+  return config;
 }
 
 /**
@@ -93,17 +117,28 @@ export interface OpenRepoOptions {
  * identity, signing and hooks when configured; only a missing identity is filled in.
  */
 export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): Promise<GitRepo> {
-  const configured = await runGit(dir, ["config", "--get-regexp", "^user\\.(name|email)$"], { okCodes: [1] });
-  const hasName = /^user\.name /m.test(configured.stdout);
-  const hasEmail = /^user\.email /m.test(configured.stdout);
+  const readConfig = async () => parseConfigList((await runGit(dir, ["config", "--list", "-z"], { okCodes: [1] })).stdout);
+  let config = await readConfig();
+  let configStamp = await configMtime(dir);
+  const hasName = config.has("user.name");
+  const hasEmail = config.has("user.email");
   const identityEnv: Record<string, string> = {};
   if (!hasName) Object.assign(identityEnv, { GIT_COMMITTER_NAME: DEFAULT_IDENTITY.name, GIT_AUTHOR_NAME: DEFAULT_IDENTITY.name });
   if (!hasEmail) Object.assign(identityEnv, { GIT_COMMITTER_EMAIL: DEFAULT_IDENTITY.email, GIT_AUTHOR_EMAIL: DEFAULT_IDENTITY.email });
+  /** Who git would record, from the same sources in the same order: the environment reverie gives git, then config. */
+  const who = (role: "author" | "committer"): Identity => {
+    const env: Record<string, string | undefined> = { ...process.env, ...identityEnv };
+    const upper = role.toUpperCase();
+    return {
+      name: env[`GIT_${upper}_NAME`] ?? config.get(`${role}.name`) ?? config.get("user.name") ?? DEFAULT_IDENTITY.name,
+      email: env[`GIT_${upper}_EMAIL`] ?? config.get(`${role}.email`) ?? config.get("user.email") ?? env.EMAIL ?? DEFAULT_IDENTITY.email,
+    };
+  };
 
-  const config = repoOptions.durable === false ? [] : DURABLE_GIT_CONFIG;
+  const durableConfig = repoOptions.durable === false ? [] : DURABLE_GIT_CONFIG;
   // On every command, not only commits: merges, rebases, fast-import and update-ref write objects and refs too.
   const run = (args: readonly string[], options: GitRunOptions = {}) =>
-    runGit(dir, [...config, ...args], { ...options, env: { ...identityEnv, ...options.env } });
+    runGit(dir, [...durableConfig, ...args], { ...options, env: { ...identityEnv, ...options.env } });
 
   let gitDir: Promise<string> | null = null;
   const repo: GitRepo = {
@@ -122,7 +157,22 @@ export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): 
       const result = await run(["rev-parse", "--verify", "-q", "HEAD"], { okCodes: [1] });
       return result.code === 0 ? result.stdout.trim() : null;
     },
+    async headFast() {
+      const fast = await readHeadRef(dir);
+      return fast === undefined ? repo.head() : fast;
+    },
     async commitPaths(paths, message, author, added = paths) {
+      if (repoOptions.inProcess !== false) {
+        // A config edited since the open (signing turned on, a hooks path) is read again: one stat per commit.
+        const stamp = await configMtime(dir);
+        if (stamp !== configStamp) {
+          config = await readConfig();
+          configStamp = stamp;
+        }
+        const text = [message.subject, message.body ?? "", formatTrailers(message.trailers)].filter((part) => part !== "").join("\n\n");
+        const made = await fastCommit({ dir, paths, message: text, author: author ?? who("author"), committer: who("committer"), durable: repoOptions.durable !== false, config });
+        if (made !== null) return made;
+      }
       // `commit -- <paths>` takes tracked files straight from the work tree; only new files
       // need an `add` first. One git process fewer on every update keeps writes fast.
       if (added.length > 0) await run(["add", "-A", "--", ...added]);
@@ -169,6 +219,10 @@ export async function openRepo(dir: string, repoOptions: OpenRepoOptions = {}): 
   return repo;
 }
 
+async function configMtime(dir: string): Promise<number> {
+  return (await stat(join(dir, ".git", "config")).catch(() => null))?.mtimeMs ?? -1;
+}
+
 /**
  * git fsyncs a ref's new file before renaming it into place, but not the folder the rename
  * changed; nor the git dir, where the index was renamed. Both are fsync'd here, so after a
@@ -182,18 +236,40 @@ async function syncRefFolders(gitDir: string): Promise<void> {
 }
 
 /**
- * HEAD's commit read straight from `.git` (a file read instead of a git process), for the
- * common layout of a branch checked out in a plain repository; `null` sends the caller to
- * `rev-parse` for anything else (worktrees, detached HEAD, packed refs).
+ * HEAD's commit read straight from `.git` (file reads instead of a git process), for the
+ * common layout of a branch checked out in a plain repository, its ref loose or packed;
+ * `null` for a branch with no commits yet, `undefined` sends the caller to `rev-parse` for
+ * anything else (worktrees, detached HEAD, symbolic refs).
  */
-async function readHeadRef(dir: string): Promise<string | null> {
+export async function readHeadRef(dir: string): Promise<string | null | undefined> {
   try {
-    const head = (await readFile(join(dir, ".git", "HEAD"), "utf8")).trim();
-    if (!head.startsWith("ref: refs/heads/")) return null;
-    const sha = (await readFile(join(dir, ".git", head.slice(5)), "utf8")).trim();
-    return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
-  } catch {
+    // Synchronous reads of two tiny files: asked before every search of a live memory.
+    const head = readFileSync(join(dir, ".git", "HEAD"), "utf8").trim();
+    if (!head.startsWith("ref: refs/heads/")) return undefined;
+    const ref = head.slice(5);
+    let loose: string | null = null;
+    try {
+      loose = readFileSync(join(dir, ".git", ref), "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    }
+    if (loose !== null) {
+      const sha = loose.trim();
+      return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+    }
+    let packed = "";
+    try {
+      packed = readFileSync(join(dir, ".git", "packed-refs"), "utf8");
+    } catch {
+      // no packed refs
+    }
+    for (const line of packed.split("\n")) {
+      if (line.length === 41 + ref.length && line.endsWith(` ${ref}`) && /^[0-9a-f]{40}$/.test(line.slice(0, 40))) return line.slice(0, 40);
+    }
     return null;
+  } catch {
+    return undefined;
   }
 }
 

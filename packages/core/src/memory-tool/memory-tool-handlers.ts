@@ -20,7 +20,10 @@ const SNIPPET_CONTEXT = 2;
  * Files are written exactly as the agent sends them — no front-matter is added — so `view`
  * shows the agent the bytes it wrote and `str_replace`/`insert` line numbers match what it saw;
  * provenance lives in the commit trailers (`reverie log`, `git blame`). Edits are read-modify-write
- * under the file's content hash, so a concurrent change is a `CONFLICT`, never a lost update.
+ * under the memory's lock: an edit made while someone else changed the file is re-applied to
+ * the current text when it still applies there (an insert between the same two lines, an
+ * `old_str` still found exactly once), and is a `CONFLICT` only when the two overlap — never a
+ * lost update.
  * Only Markdown (`*.md`) files are memories; the tool is told so when it names another file.
  *
  * Errors are `ReverieError`s whose message is the tool's text (`INVALID_PATH`, `NOT_FOUND`,
@@ -64,20 +67,35 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
     }
   }
 
-  /** Writes an edit only over the bytes it was computed from. */
-  async function writeEdit(rel: string, shown: string, content: string, expectHash: string): Promise<void> {
-    const options: MutationOptions & { stamp: false } = { ...who, expectHash, stamp: false };
+  /**
+   * Writes an edit computed from the bytes the agent saw (`base`). Under the memory's lock, if
+   * someone else changed the file meanwhile, `reapply` redoes the edit on the current text (an
+   * insert between the same two lines, a replacement whose old text is still there once): two
+   * edits that do not overlap both land. Only a real overlap is a `CONFLICT`, and writes nothing.
+   */
+  async function writeEdit(rel: string, shown: string, base: { content: string; sha256: string }, next: string, reapply: (current: string) => string | null): Promise<string> {
+    let written = next;
+    const conflict = (data: Record<string, unknown>) =>
+      new ReverieError("CONFLICT", `${shown} was changed by someone else at the same place while it was being edited; nothing was written. View it again and retry the edit.`, data);
+    const options: MutationOptions & { stamp: false } = { ...who, stamp: false };
     try {
-      await memory.write(rel, content, options);
+      await memory.write(
+        rel,
+        (current) => {
+          if (current === null) throw notFound(shown, false);
+          if (current.sha256 === base.sha256) return next;
+          const redone = reapply(current.content);
+          if (redone === null) throw conflict({ path: shown, expected: base.sha256, current: current.sha256 });
+          written = redone;
+          return redone;
+        },
+        options,
+      );
     } catch (error) {
       if (isReverieError(error, "SECRET_DETECTED")) throw toolSecretError(error);
-      if (isReverieError(error, "CONFLICT")) {
-        throw new ReverieError("CONFLICT", `${shown} was changed by someone else while it was being edited; nothing was written. View it again and retry the edit.`, error.data, {
-          cause: error,
-        });
-      }
       throw error;
     }
+    return written;
   }
 
   /**
@@ -224,11 +242,17 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
           { path, old_str: truncateForMessage(old_str) },
         );
       }
-      const at = starts[0]!;
-      const next = content.slice(0, at) + new_str + content.slice(at + old_str.length);
-      await writeEdit(rel, path, next, sha256);
+      const replaceIn = (text: string, at: number) => text.slice(0, at) + new_str + text.slice(at + old_str.length);
+      let at = starts[0]!;
+      const next = await writeEdit(rel, path, { content, sha256 }, replaceIn(content, at), (current) => {
+        const first = current.indexOf(old_str);
+        if (first === -1 || current.indexOf(old_str, first + 1) !== -1) return null;
+        at = first;
+        return replaceIn(current, first);
+      });
+      const lineIn = (text: string, offset: number) => text.slice(0, offset).split("\n").length;
       const lines = next.split("\n");
-      const firstChanged = lineOf(at) - 1;
+      const firstChanged = lineIn(next, at) - 1;
       const lastChanged = firstChanged + new_str.split("\n").length - 1;
       const from = Math.max(0, firstChanged - SNIPPET_CONTEXT);
       const to = Math.min(lines.length, lastChanged + SNIPPET_CONTEXT + 1);
@@ -248,8 +272,16 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
           { path, insert_line },
         );
       }
-      lines.splice(insert_line, 0, insert_text.replace(/\n$/, ""));
-      await writeEdit(rel, path, lines.join("\n"), sha256);
+      const added = insert_text.replace(/\n$/, "");
+      const baseLines = [...lines];
+      lines.splice(insert_line, 0, added);
+      await writeEdit(rel, path, { content, sha256 }, lines.join("\n"), (current) => {
+        const now = current.split("\n");
+        const at = mapGap(baseLines, now, insert_line);
+        if (at === null) return null;
+        now.splice(at, 0, added);
+        return now.join("\n");
+      });
       return `The file ${path} has been edited.`;
     },
 
@@ -288,4 +320,52 @@ export function memoryToolHandlers(memory: Memory, attribution: Attribution = {}
       return `Successfully renamed ${old_path} to ${new_path}`;
     },
   };
+}
+
+/** Past this many differing lines between what an agent saw and the file now, an edit is not re-applied (a CONFLICT instead). */
+const MAX_REAPPLY_LINES = 2000;
+
+/**
+ * Where the gap before line `gap` of `base` (0 = the top, `base.length` = the end) is in
+ * `now`: the lines on both sides of it must still be there, unchanged and still next to each
+ * other; `null` when either side changed or something else was put into that same gap.
+ */
+function mapGap(base: readonly string[], now: readonly string[], gap: number): number | null {
+  const match = matchLines(base, now);
+  if (match === null) return null;
+  const before = gap === 0 ? -1 : match[gap - 1];
+  const after = gap === base.length ? now.length : match[gap];
+  if (before === undefined || after === undefined) return null;
+  return after === before + 1 ? after : null;
+}
+
+/** For each line of `a`, the index of the same line in `b` along a longest common subsequence (`undefined` when it is not kept). */
+function matchLines(a: readonly string[], b: readonly string[]): Array<number | undefined> | null {
+  const match: Array<number | undefined> = new Array(a.length).fill(undefined);
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) match[start] = start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) match[--endA] = --endB;
+  const n = endA - start;
+  const m = endB - start;
+  if (n === 0 || m === 0) return match;
+  if (n > MAX_REAPPLY_LINES || m > MAX_REAPPLY_LINES) return null;
+  // Classic LCS table over the differing middle (small: concurrent edits touch a few lines).
+  const width = m + 1;
+  const table = new Uint16Array((n + 1) * width);
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      table[i * width + j] = a[start + i] === b[start + j] ? table[(i + 1) * width + j + 1]! + 1 : Math.max(table[(i + 1) * width + j]!, table[i * width + j + 1]!);
+    }
+  }
+  for (let i = 0, j = 0; i < n && j < m; ) {
+    if (a[start + i] === b[start + j]) {
+      match[start + i] = start + j;
+      i++;
+      j++;
+    } else if (table[(i + 1) * width + j]! >= table[i * width + j + 1]!) i++;
+    else j++;
+  }
+  return match;
 }

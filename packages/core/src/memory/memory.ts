@@ -12,6 +12,7 @@ import { reverieTempDir } from "../recovery/temp-files.js";
 import { decodeUtf8, noteTitle, parseNote } from "../note/parse.js";
 import type { Note } from "../note/types.js";
 import { openSearchIndex, type SearchHit, type SearchIndex, type SearchQueryOptions } from "../search/search-index.js";
+import { watchIndex, type IndexWatcher } from "../search/watch-index.js";
 import { diagnose, repairScope, type Diagnostic, type Repair } from "./doctor.js";
 import { loadSearchDoc, searchCacheFile } from "./search-docs.js";
 import { normalizeMemoryFolder } from "../paths.js";
@@ -42,6 +43,14 @@ export interface OpenMemoryOptions extends Attribution {
    * the bench turns it off, to measure the cost. @default true
    */
   durable?: boolean;
+  /**
+   * For a long-lived process (the MCP server): the search index, once opened, stays open and
+   * current — writes through this object update it, a file watcher picks up hand edits, and
+   * each search first notices other processes' commits (a file read of HEAD) and catches up
+   * with them. Off, the index is as of its first open plus this object's own writes.
+   * @default false
+   */
+  live?: boolean;
 }
 
 /** Per-call attribution and preconditions of a mutation. */
@@ -150,7 +159,12 @@ export interface Memory {
   resolve(path: string): Resolved;
   read(path: string): Promise<MemoryFile>;
   exists(path: string): Promise<boolean>;
-  write(path: string, content: string, options?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Writes `content`; given a function, it is called under the memory's lock with the file's
+   * current text and hash (`null` when there is no file) and returns the text to write — a
+   * read-modify-write no other writer can slip into (it may throw to write nothing).
+   */
+  write(path: string, content: string | ((current: { content: string; sha256: string } | null) => string), options?: WriteOptions): Promise<WriteResult>;
   remove(path: string, options?: MutationOptions): Promise<RemoveResult>;
   /** Removes several files of one scope in one commit: all of them, or (on any error) none. */
   removeMany(paths: readonly string[], options?: Attribution): Promise<RemoveResult[]>;
@@ -162,7 +176,8 @@ export interface Memory {
   /**
    * Ranked full-text hits over path, title, tags, key and body of every scope. The first call
    * opens the index from its cache and catches up with the files; writes through this object
-   * keep it current, and a later open sees other processes' writes.
+   * keep it current. Other processes' writes and hand edits are seen by a later open, or at
+   * once by a memory opened with `live`.
    */
   search(query: string, options?: SearchQueryOptions): Promise<SearchHit[]>;
   /** Every file that cannot be parsed, bad front-matter fields, duplicate ids, and repository problems. */
@@ -280,6 +295,25 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
    * syncs). A rebase or merge someone else left in progress refuses `what` before any file changes.
    */
   async function locked<T>(scope: Scope, what: string, fn: () => Promise<T>): Promise<T> {
+    // Writers of this process queue here first (in order, without polling the lock file); the
+    // lock timeout then measures only the wait for another process.
+    const previous = queues.get(scope) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    queues.set(scope, tail);
+    await previous;
+    try {
+      return await lockedAcross(scope, what, fn);
+    } finally {
+      release();
+      if (queues.get(scope) === tail) queues.delete(scope);
+    }
+  }
+
+  const queues = new Map<Scope, Promise<void>>();
+
+  async function lockedAcross<T>(scope: Scope, what: string, fn: () => Promise<T>): Promise<T> {
     const handle = await lockMemoryFolder(scope.dir, async () => scope.repo!, {
       onNotice: options.onNotice ?? stderrNotice,
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
@@ -340,7 +374,12 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   async function commitOrRestore(scope: Scope, restore: Restore[], rels: string[], subject: string, op: string, who: Attribution, added: string[]): Promise<string> {
     const scopeRepo = scope.repo!;
     try {
-      return await scopeRepo.commitPaths(rels, { subject, trailers: trailers(op, who) }, who.agent ? agentIdentity(who.agent) : undefined, added);
+      const parent = live ? await scopeRepo.headFast() : null;
+      const commit = await scopeRepo.commitPaths(rels, { subject, trailers: trailers(op, who) }, who.agent ? agentIdentity(who.agent) : undefined, added);
+      // The index learns of this commit's files from reindex; only a commit made by someone else
+      // in between should send the next search to a full catch-up.
+      if (live && seenHead.get(scope) === parent) seenHead.set(scope, commit);
+      return commit;
     } catch (error) {
       await undo(restore, atomic(scope, "restore"));
       await scopeRepo.unstage(rels).catch(() => undefined);
@@ -456,16 +495,44 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
   }
 
   let indexes: Promise<Map<Scope, SearchIndex>> | null = null;
+  const live = options.live === true;
+  const watchers = new Map<Scope, IndexWatcher>();
+  /** Per scope with a repository, the HEAD the live index is known to be current with. */
+  const seenHead = new Map<Scope, string | null>();
   /** One index per scope, each cached in the memory's own .reverie/cache/. */
   function openIndexes(): Promise<Map<Scope, SearchIndex>> {
     indexes ??= (async () => {
       const opened = new Map<Scope, SearchIndex>();
       for (const scope of scopes) {
-        opened.set(scope, await openSearchIndex({ dir: scope.dir, namespace: scope.prefix, load: loadSearchDoc, cacheFile: searchCacheFile(root, scope.prefix), tempDir: reverieTempDir(root) }));
+        // HEAD before the files are read: a commit landing during the open is caught up with next time.
+        if (live && scope.repo) seenHead.set(scope, await scope.repo.headFast());
+        const index = await openSearchIndex({ dir: scope.dir, namespace: scope.prefix, load: loadSearchDoc, cacheFile: searchCacheFile(root, scope.prefix), tempDir: reverieTempDir(root), ...(live ? { autosaveMs: 2000 } : {}) });
+        opened.set(scope, index);
+        if (live) {
+          const watcher = watchIndex(index, { onError: (error) => (options.onNotice ?? stderrNotice)(`reverie: the search index of ${scope.prefix || "the memory"} missed a change: ${(error as Error).message}`) });
+          watchers.set(scope, watcher);
+          await watcher.ready.catch(() => undefined);
+        }
       }
       return opened;
     })();
     return indexes;
+  }
+
+  /**
+   * Brings a live index up to date before a search: events the watcher has seen are synced,
+   * and a scope whose HEAD moved without this object (another process's commit, a merge, a
+   * checkout) is refreshed from the files (stats only, reads what changed).
+   */
+  async function catchUp(opened: Map<Scope, SearchIndex>): Promise<void> {
+    for (const [scope, index] of opened) {
+      await watchers.get(scope)?.flush();
+      if (!scope.repo) continue;
+      const head = await scope.repo.headFast();
+      if (head === seenHead.get(scope)) continue;
+      await index.refresh();
+      seenHead.set(scope, head);
+    }
   }
 
   /** Brings an already-open index up to date with files this object just changed. */
@@ -501,19 +568,22 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
       return info !== null;
     },
 
-    async write(path, content, call = {}) {
+    async write(path, given, call = {}) {
       const target = resolve(path);
       assertWritable(target);
       const who = attribution(call);
-      assertFileSize(target.path, utf8Length(content), "INVALID_INPUT");
+      // Checked before the lock when the content is given; an edit's result is checked once made.
+      if (typeof given === "string") assertFileSize(target.path, utf8Length(given), "INVALID_INPUT");
       return guarded(`write ${target.path}`, (made) => locked(target.scope, `the write of ${target.path}`, async () => {
         await assertNotLink(target);
         const bytes = await readBytes(target);
         const currentHash = bytes === null ? null : contentHash(bytes);
         checkExpected(target.path, call.expectHash, currentHash);
+        const { text: existingText, note: existing } = readExisting(target.path, bytes, call.forceParse === true);
+        const content = typeof given === "string" ? given : given(existingText === null ? null : { content: existingText, sha256: currentHash! });
+        if (typeof given !== "string") assertFileSize(target.path, utf8Length(content), "INVALID_INPUT");
         assertNoNul(target.path, content);
         if (bytes === null) await assertNoCaseCollision(target);
-        const { text: existingText, note: existing } = readExisting(target.path, bytes, call.forceParse === true);
         if (!call.allowSecrets) {
           await assertNoNewSecrets(target.path, [{ what: "path", text: target.path }, { what: "content", text: content, before: existingText }, ...attributionChecks(who)]);
         }
@@ -618,12 +688,16 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
 
     async search(query, searchOptions = {}) {
       const limit = searchOptions.limit ?? 20;
-      const all = [...(await openIndexes()).values()];
-      const across = (combine: "and" | "or") => all.flatMap((index) => index.search(query, { ...searchOptions, limit, combine }));
-      let hits = across("and");
-      if (hits.length === 0) hits = across("or");
-      hits.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      return hits.slice(0, limit);
+      const opened = await openIndexes();
+      if (live) await catchUp(opened);
+      const all = [...opened.values()];
+      const byScore = (a: SearchHit, b: SearchHit): number => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+      const across = (combine: "and" | "or") => all.flatMap((index) => index.search(query, { ...searchOptions, limit, combine })).sort(byScore);
+      // As in one index: memories with every term first, then those with some.
+      const every = across("and").slice(0, limit);
+      if (every.length >= limit) return every;
+      const seen = new Set(every.map((hit) => hit.path));
+      return [...every, ...across("or").filter((hit) => !seen.has(hit.path))].slice(0, limit);
     },
 
     async doctor() {
@@ -649,7 +723,10 @@ function createMemory(root: string, config: MemoryConfig, repo: GitRepo, scopes:
     },
 
     async close() {
-      if (indexes) await Promise.all([...(await indexes).values()].map((index) => index.close()));
+      if (!indexes) return;
+      const opened = await indexes;
+      await Promise.all([...watchers.values()].map((watcher) => watcher.close()));
+      await Promise.all([...opened.values()].map((index) => index.close()));
     },
   };
   return memory;

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { noteTitle, parseNote } from "../note/parse.js";
+import { hasWrittenTitle, noteTitle, parseNote } from "../note/parse.js";
 import type { SearchDoc } from "../search/search-index.js";
 
 /** Builds the search document of a memory file; throws on unparsable front-matter (the index then falls back to raw text). */
@@ -14,9 +14,20 @@ export function loadSearchDoc(path: string, content: string): SearchDoc {
     // A one-line `description` (as Claude Code's auto memory files carry) is found like the body.
     body: typeof fm.description === "string" && fm.description.trim() !== "" ? `${fm.description.trim()}\n${note.body}` : note.body,
   };
+  if (!hasWrittenTitle(note)) doc.titleDerived = true;
+  const source = onlySource(fm.sources);
+  if (source !== undefined) doc.source = source;
   if (typeof fm.type === "string") doc.type = fm.type;
   if (typeof fm.trust === "string") doc.trust = fm.trust;
   return doc;
+}
+
+/** The session turn of a memory citing exactly one (`sources: [{ session, turn }]`). */
+function onlySource(sources: unknown): { session: string; turn: number } | undefined {
+  if (!Array.isArray(sources) || sources.length !== 1) return undefined;
+  const only = sources[0] as { session?: unknown; turn?: unknown } | null;
+  if (typeof only?.session !== "string" || typeof only.turn !== "number" || !Number.isInteger(only.turn)) return undefined;
+  return { session: only.session, turn: only.turn };
 }
 
 /**

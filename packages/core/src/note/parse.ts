@@ -55,6 +55,12 @@ const HEADING = /^#{1,6}[ \t]+(.+?)[ \t#]*$/m;
 
 const TITLE_MAX = 80;
 
+/** Whether `noteTitle` comes from a title someone wrote (front-matter `title` or a heading), not from the first line or the file name. */
+export function hasWrittenTitle(note: Pick<Note, "frontmatter" | "body">): boolean {
+  const title = note.frontmatter.title;
+  return (typeof title === "string" && title.trim() !== "") || HEADING.test(note.body);
+}
+
 /**
  * What to call a memory: its front-matter title (or `name`), else its first Markdown heading, else its
  * first line of text (agents often write one-line memories), else its file name.

@@ -1,3 +1,4 @@
+import { readdirSync, statSync, type Dirent } from "node:fs";
 import { readdir, readFile, readlink, stat, unlink } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 
@@ -17,26 +18,37 @@ export interface GitLock {
  * packed-refs, and every loose ref under `refs/`.
  */
 export async function findGitLocks(gitDir: string): Promise<GitLock[]> {
+  // Synchronous reads: this runs before every write, over a handful of small folders.
   const found: GitLock[] = [];
-  const top = await readdir(gitDir).catch(() => [] as string[]);
-  for (const name of top) {
-    if (name.endsWith(".lock")) await addLock(found, gitDir, join(gitDir, name));
+  let top: string[] = [];
+  try {
+    top = readdirSync(gitDir);
+  } catch {
+    // no git dir: no locks
   }
-  await walkRefs(found, gitDir, join(gitDir, "refs"));
+  for (const name of top) {
+    if (name.endsWith(".lock")) addLock(found, gitDir, join(gitDir, name));
+  }
+  walkRefs(found, gitDir, join(gitDir, "refs"));
   return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function walkRefs(found: GitLock[], gitDir: string, dir: string): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+function walkRefs(found: GitLock[], gitDir: string, dir: string): void {
+  let entries: Dirent[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walkRefs(found, gitDir, path);
-    else if (entry.name.endsWith(".lock")) await addLock(found, gitDir, path);
+    if (entry.isDirectory()) walkRefs(found, gitDir, path);
+    else if (entry.name.endsWith(".lock")) addLock(found, gitDir, path);
   }
 }
 
-async function addLock(found: GitLock[], gitDir: string, path: string): Promise<void> {
-  const info = await stat(path).catch(() => null);
+function addLock(found: GitLock[], gitDir: string, path: string): void {
+  const info = statSync(path, { throwIfNoEntry: false });
   if (info?.isFile()) found.push({ path, name: relative(gitDir, path).split(sep).join("/"), mtimeMs: info.mtimeMs, ino: info.ino });
 }
 

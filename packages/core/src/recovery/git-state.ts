@@ -1,4 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ReverieError } from "../errors.js";
 
@@ -13,20 +14,21 @@ export interface OperationInProgress {
   branch: string | null;
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+/** Asked before every write: a stat each, synchronous (a thread-pool round trip costs more). */
+const exists = (path: string) => existsSync(path);
 
 /** Every operation in progress in the repository whose git dir is `gitDir` (a few stats). */
 export async function operationsInProgress(gitDir: string): Promise<OperationInProgress[]> {
   const found: OperationInProgress[] = [];
   for (const file of ["rebase-merge", "rebase-apply"]) {
-    if (!(await exists(join(gitDir, file)))) continue;
+    if (!exists(join(gitDir, file))) continue;
     const head = await readFile(join(gitDir, file, "head-name"), "utf8").catch(() => "");
     const branch = head.trim().startsWith("refs/heads/") ? head.trim().slice("refs/heads/".length) : null;
     found.push({ code: "REBASE_IN_PROGRESS", file, command: "rebase", branch });
     break;
   }
   for (const [file, command] of [["MERGE_HEAD", "merge"], ["CHERRY_PICK_HEAD", "cherry-pick"], ["REVERT_HEAD", "revert"]] as const) {
-    if (await exists(join(gitDir, file))) found.push({ code: "MERGE_IN_PROGRESS", file, command, branch: null });
+    if (exists(join(gitDir, file))) found.push({ code: "MERGE_IN_PROGRESS", file, command, branch: null });
   }
   return found;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { closeSync, fsync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir } from "../fs/atomic-write.js";
 import { reverieTempDir, tempFileName } from "./temp-files.js";
@@ -34,24 +35,26 @@ export function journalDir(memoryDir: string): string {
 }
 
 async function writeDurable(memoryDir: string, path: string, entry: JournalEntry): Promise<void> {
+  // Synchronous small steps (a thread-pool round trip each would cost more); the fsyncs wait.
   const tempDir = reverieTempDir(memoryDir);
-  await mkdir(tempDir, { recursive: true });
+  mkdirSync(tempDir, { recursive: true });
   const temp = tempFileName(tempDir, "journal");
-  const handle = await open(temp, "wx");
+  const fd = openSync(temp, "wx");
   try {
-    await handle.writeFile(`${JSON.stringify(entry)}\n`);
-    await handle.sync();
+    const bytes = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    await new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  await rename(temp, path);
+  renameSync(temp, path);
   await fsyncDir(journalDir(memoryDir));
 }
 
 /** Writes (and fsyncs) an intent before its first step. */
 export async function beginJournal(memoryDir: string, kind: string, fields: Record<string, unknown>): Promise<JournalHandle> {
   const dir = journalDir(memoryDir);
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const path = join(dir, `${kind}.${randomBytes(6).toString("hex")}.json`);
   let entry: JournalEntry = { ...fields, kind, pid: process.pid, host: hostname(), at: new Date().toISOString() };
   await writeDurable(memoryDir, path, entry);
@@ -65,9 +68,11 @@ export async function beginJournal(memoryDir: string, kind: string, fields: Reco
       await writeDurable(memoryDir, path, entry);
     },
     async done() {
-      await unlink(path).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-      });
+      try {
+        unlinkSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
     },
   };
 }
@@ -83,7 +88,13 @@ export interface PendingEntry {
 /** Every journal entry in the memory (an unreadable one — torn by a crash mid-write — is dropped: its first step never ran). */
 export async function readJournal(memoryDir: string): Promise<PendingEntry[]> {
   const dir = journalDir(memoryDir);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
+  let all: string[] = [];
+  try {
+    all = readdirSync(dir); // before every write, of a folder that is almost always empty
+  } catch {
+    // no journal yet
+  }
+  const names = all.filter((n) => n.endsWith(".json")).sort();
   const out: PendingEntry[] = [];
   for (const name of names) {
     const path = join(dir, name);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { readdir, rm, stat } from "node:fs/promises";
+import { readdirSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -79,13 +80,19 @@ export async function leftoverSpoolTemps(memoryDir: string, now = Date.now()): P
 
 /** `owner` gives a name's [_, host, pid] match, `[]` for a temp without an owner, or `null` for no temp at all. */
 async function findLeftovers(dir: string, now: number, owner: (name: string) => readonly string[] | null, unownedMs: number): Promise<LeftTemp[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
+  // Synchronous: asked before every write, over a folder that is almost always empty.
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // no folder: no temps
+  }
   const out: LeftTemp[] = [];
   for (const name of names) {
     const match = owner(name);
     if (match === null) continue;
     const path = join(dir, name);
-    const info = await stat(path).catch(() => null);
+    const info = statSync(path, { throwIfNoEntry: false });
     if (!info) continue;
     const age = now - info.mtimeMs;
     const owned = match.length >= 3;

@@ -6,7 +6,7 @@ import { isMissing } from "./scan.js";
  * Bump whenever the indexed fields, the stored fields or the tokenizer change: a cache written by
  * another version is then rebuilt instead of answering with stale terms.
  */
-export const SEARCH_CACHE_VERSION = 1;
+export const SEARCH_CACHE_VERSION = 2;
 
 const FORMAT = "reverie-search-index";
 

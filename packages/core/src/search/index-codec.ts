@@ -30,6 +30,12 @@ function invertedIndex(mini: MiniSearch<unknown>): Map<string, FieldTermData> & 
   return tree as Map<string, FieldTermData>;
 }
 
+/** Whether any memory has this index term (after `indexTerm`); true when the internals are not there to ask. */
+export function hasTerm(mini: MiniSearch<unknown>, term: string): boolean {
+  const tree = (mini as unknown as { _index?: { has?: unknown } })._index;
+  return typeof tree?.has === "function" ? (tree.has as (key: string) => boolean).call(tree, term) : true;
+}
+
 /** `toJSON()` of everything but the inverted index, which `encodeIndex` writes in its own shape. */
 function metaOf(mini: MiniSearch<unknown>): AsPlainObject {
   const holder = mini as unknown as { _index: unknown };

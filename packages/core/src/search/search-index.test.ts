@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ReverieError } from "../errors.js";
 import { contentHash } from "../hash.js";
 import { noteTitle, parseNote } from "../note/parse.js";
+import { loadSearchDoc } from "../memory/search-docs.js";
 import { SEARCH_CACHE_VERSION } from "./cache-file.js";
 import { openSearchIndex, type SearchDoc, type SearchIndex, type SearchIndexOptions } from "./search-index.js";
 
@@ -116,15 +117,18 @@ describe("openSearchIndex", () => {
     expect(hits[3]?.score).toBe(hits[4]?.score);
   });
 
-  it("returns memories with all terms first, and falls back to any term when none has all", async () => {
+  it("returns memories with all terms first, then those with some; combine: and keeps only the first", async () => {
     const dir = await folder({
       "both.md": memory({ title: "Cache" }, "the build cache is warm"),
       "build.md": memory({ title: "Build" }, "build build build"),
       "cache.md": memory({ title: "Cache" }, "cache cache cache"),
     });
     const index = await open(dir);
-    expect(paths(index, "build cache")).toEqual(["both.md"]);
-    expect(paths(index, "build zeppelin").sort()).toEqual(["both.md", "build.md"]);
+    expect(paths(index, "build cache")).toEqual(["both.md", "build.md", "cache.md"]);
+    expect(paths(index, "build cache", { combine: "and" })).toEqual(["both.md"]);
+    expect(paths(index, "build cache", { limit: 1 })).toEqual(["both.md"]);
+    expect(paths(index, "build zeppelin")).toEqual(["build.md", "both.md"]);
+    expect(paths(index, "build zeppelin", { combine: "and" })).toEqual([]);
   });
 
   it("completes the last term as a prefix, tolerates typos in long terms, and both can be turned off", async () => {
@@ -137,7 +141,75 @@ describe("openSearchIndex", () => {
     expect(paths(index, "kube", { prefix: false })).toEqual([]);
     expect(paths(index, "kubernetse")).toEqual(["a.md"]);
     expect(paths(index, "kubernetse", { fuzzy: false })).toEqual([]);
-    expect(paths(index, "rollout kube")).toEqual(["a.md"]);
+    expect(paths(index, "rollout kube")).toEqual(["a.md", "b.md"]);
+    expect(paths(index, "rollout kube", { combine: "and" })).toEqual(["a.md"]);
+  });
+
+  it("finds a short word with two letters swapped or one letter wrong, unless fuzzy is off or the word exists", async () => {
+    const dir = await folder({
+      "prefs/pm.md": memory({}, "Use pnpm, not npm, in this repo."),
+      "tools/yarn.md": memory({}, "Yarn is not installed."),
+      "tools/typo.md": memory({}, "yarm is a typo someone saved"),
+    });
+    const index = await open(dir, { load: loadSearchDoc });
+    expect(paths(index, "pnmp")).toEqual(["prefs/pm.md"]);
+    expect(paths(index, "ppnm")).toEqual(["prefs/pm.md"]);
+    expect(paths(index, "pnpx")).toEqual(["prefs/pm.md"]);
+    expect(paths(index, "yran")).toEqual(["tools/yarn.md"]);
+    // "yarm" is a word of the memory: it is not read as a typo of "yarn".
+    expect(paths(index, "yarm")).toEqual(["tools/typo.md"]);
+    expect(paths(index, "pnmp", { fuzzy: false })).toEqual([]);
+    // An exact match outranks the same word reached through a swap.
+    expect(index.search("pnpm")[0]!.score).toBeGreaterThan(index.search("pnmp")[0]!.score);
+  });
+
+  it("stems words and drops stop words from queries, unless the query has nothing else", async () => {
+    const dir = await folder({
+      "ci/listener.md": memory({}, "The queue worker listens on port 7001."),
+      "tools/make.md": memory({}, "make builds the docs"),
+      "notes/what.md": memory({}, "what did we do"),
+    });
+    const index = await open(dir, { load: loadSearchDoc });
+    expect(paths(index, "listening")).toEqual(["ci/listener.md"]);
+    expect(paths(index, "what did we decide about the listener port?")).toEqual(["ci/listener.md"]);
+    // A command that is also an English word stays in the query.
+    expect(paths(index, "how to make the docs")).toEqual(["tools/make.md"]);
+    expect(paths(index, "what did we")).toEqual(["notes/what.md"]);
+  });
+
+  it("weights a written title, not one made up from the first line", async () => {
+    const dir = await folder({
+      "a-one-line.md": memory({}, "Deploys go through the staging cluster first and then production."),
+      "b-long.md": memory({}, "Ask in the channel before any change.\n\nDeploys go through the staging cluster, then production."),
+      "c-titled.md": memory({ title: "Deploys" }, "Ask first."),
+    });
+    const index = await open(dir, { load: loadSearchDoc });
+    const hits = index.search("deploys staging", { combine: "or", fuzzy: false, prefix: false });
+    // Weighted as a title, the one-line memory's first line would rank it above the titled one.
+    expect(hits.map((hit) => hit.path)).toEqual(["c-titled.md", "a-one-line.md", "b-long.md"]);
+    expect(hits[1]!.title).toBe("Deploys go through the staging cluster first and then production.");
+  });
+
+  it("lends a memory part of the score of the memories saved from the adjacent turns of its session", async () => {
+    const turn = (session: string, n: number, body: string): string => `---\nsources:\n  - session: ${session}\n    turn: ${n}\n---\n${body}\n`;
+    const dir = await folder({
+      "t/1.md": turn("ses_a", 1, "Melanie: What did you paint last weekend?"),
+      "t/2.md": turn("ses_a", 2, "Caroline: A sunrise over the lake."),
+      "t/3.md": turn("ses_a", 3, "Melanie: Lovely."),
+      "t/9.md": turn("ses_b", 2, "Caroline: The lake was cold."),
+      "u/1.md": memory({}, "paint the fence"),
+    });
+    const index = await open(dir, { load: loadSearchDoc });
+    // t/2 never says "paint": the question in the turn before it does.
+    expect(paths(index, "paint", { limit: 3 })).toEqual(["u/1.md", "t/1.md", "t/2.md"]);
+    expect(paths(index, "paint", { combine: "and" })).toEqual(["u/1.md", "t/1.md"]);
+    expect(paths(index, "paint", { under: "u/" })).toEqual(["u/1.md"]);
+    // Adjacent turns of another session lend nothing.
+    const lake = index.search("lake");
+    expect(lake.map((hit) => hit.path)).toEqual(["t/9.md", "t/2.md", "t/1.md", "t/3.md"]);
+    // t/1 and t/3 get 0.4 of their own session's turn 2, not of the better turn 2 of ses_b.
+    expect(lake[2]!.score).toBeCloseTo(0.4 * lake[1]!.score, 10);
+    expect(lake[3]!.score).toBe(lake[2]!.score);
   });
 
   it("filters by path prefix and caps results with limit", async () => {

@@ -26,6 +26,11 @@ export interface IndexWatcher {
    * the index was opened; rejects if chokidar cannot be loaded or started.
    */
   ready: Promise<void>;
+  /**
+   * Syncs the events seen so far now instead of after the debounce, and waits for every sync
+   * under way: a search that follows sees each change the watcher has been told of.
+   */
+  flush(): Promise<void>;
   /** Stops watching and waits for the sync in progress. Persisting is the index's job (`autosaveMs`, `save()`). */
   close(): Promise<void>;
 }
@@ -111,6 +116,13 @@ export function watchIndex(index: SearchIndex, options: WatchIndexOptions = {}):
 
   return {
     ready,
+    async flush() {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        flush();
+      }
+      await flushing;
+    },
     async close() {
       closed = true;
       signalClosed();

@@ -216,8 +216,8 @@ async function readInputs(memory: Memory, options: DreamOptions, progress: (even
       { reason: "nothing_to_dream", memory_dir: memory.dir },
     );
   }
-  const warnings = [...(edits ? [`committed edits made in the folder outside reverie (by Claude Code) as ${edits.slice(0, 7)} before dreaming`] : []), ...resolved.warnings];
-  return { base, notes, sessions: resolved.sessions, warnings };
+  const edited = edits ? [`committed edits made in the folder outside reverie (by Claude Code) as ${edits.slice(0, 7)} before dreaming`] : [];
+  return { base, notes, ...resolved, warnings: [...edited, ...resolved.warnings] };
 }
 
 async function runStages(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openMemory, toMemoryToolPath } from "@reverie/core";
+import { toMemoryToolPath } from "@reverie/core";
 import type { ToolDefinition } from "../context.js";
 import { toolResult } from "../tool-result.js";
 
@@ -20,21 +20,17 @@ export const memorySearch: ToolDefinition = {
       },
       ({ query, limit }) =>
         toolResult(async () => {
-          // A fresh open catches up with edits other agents and people made since the last call.
-          const memory = await openMemory(ctx.memory.dir);
-          try {
-            const hits = await memory.search(query, { limit: limit ?? 10 });
-            return hits.map((hit) => ({
-              path: toMemoryToolPath(hit.path),
-              title: hit.title,
-              score: Math.round(hit.score * 1000) / 1000,
-              ...(hit.type ? { type: hit.type } : {}),
-              ...(hit.tags.length > 0 ? { tags: hit.tags } : {}),
-              ...(hit.snippet ? { snippet: hit.snippet } : {}),
-            }));
-          } finally {
-            await memory.close();
-          }
+          // The server's one index, kept current (opened with `live`): other processes' commits
+          // are caught up with before the search, hand edits as the file watcher reports them.
+          const hits = await ctx.memory.search(query, { limit: limit ?? 10 });
+          return hits.map((hit) => ({
+            path: toMemoryToolPath(hit.path),
+            title: hit.title,
+            score: Math.round(hit.score * 1000) / 1000,
+            ...(hit.type ? { type: hit.type } : {}),
+            ...(hit.tags.length > 0 ? { tags: hit.tags } : {}),
+            ...(hit.snippet ? { snippet: hit.snippet } : {}),
+          }));
         }),
     );
   },
