@@ -185,6 +185,8 @@ describe("reverie mcp over stdio", () => {
     expect(started).toMatchObject({ id: expect.stringMatching(/^drm_/), status: "completed", provider: "offline", sessions: 4, branch: `dream/${started.id}` });
     const status = JSON.parse(text(await client.callTool({ name: "dream_status", arguments: { id: started.id } })));
     expect(status).toMatchObject({ id: started.id, status: "completed", adopted: false });
+    // Each gate's state is the one `dream show` prints (pass / FAIL / note), from one definition (gateState).
+    expect(status.gates.map((g: { name: string; state: string }) => `${g.name}:${g.state}`)).toEqual(["loss_cap:pass", "no_op:pass", "evidence:pass", "injection:pass", "secrets:pass"]);
     // The review commands it prints run as printed, from any folder (the agent's shell is not the server's).
     expect(status.review).toEqual([
       `reverie dream show ${started.id} --dir ${dir} --evidence`,
