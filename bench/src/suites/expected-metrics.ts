@@ -66,5 +66,7 @@ export const ExpectedMetrics: Readonly<Record<Suite, readonly ExpectedMetric[]>>
     { metric: "limits_parse_ms_per_mb_1mb", unit: "ms/MB" },
     { metric: "mcp_hostile_frames_unanswered", unit: "count", budget: { max: 0 } },
     { metric: "mcp_hostile_server_down_or_wrote", unit: "count", budget: { max: 0 } },
+    { metric: "secrets_leaked", unit: "count", budget: { max: 0 } },
+    { metric: "injections_trusted", unit: "count", budget: { max: 0 } },
   ],
 };

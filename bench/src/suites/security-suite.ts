@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { initMemory, memoryToolHandlers, openMemory, parseNote } from "@reverie/core";
 import { dream, offlineConsolidator } from "@reverie/dream";
 import { measured, type Row } from "../report/row.js";
+import { measureInjectionsTrusted, measureSecretsLeaked } from "./security-dream.js";
 import type { SuiteContext, SuiteResult } from "./suite.js";
 
 /** The MCP server's binary (bench/dist/suites/ → packages/mcp/bin/). */
@@ -107,5 +108,13 @@ export async function securitySuite(ctx: SuiteContext): Promise<SuiteResult> {
   const unchanged = git(dir, "rev-parse", "HEAD") === head && git(dir, "status", "--porcelain").trim() === "";
   rows.push(measured("security", "mcp_hostile_frames_unanswered", frames.length - refused, "count", { budget: { max: 0 }, subject: `${frames.length} frames: non-JSON, not JSON-RPC, over 4 MiB, extra argument, link into .git/` }));
   rows.push(measured("security", "mcp_hostile_server_down_or_wrote", up && unchanged && run.status === 0 ? 0 : 1, "count", { budget: { max: 0 } }));
+
+  // Issue 18 through a whole dream: credentials in sessions, and disguised download-and-run recoveries.
+  const secrets = await measureSecretsLeaked(ctx.workDir);
+  rows.push(measured("security", "secrets_leaked", secrets.leaked, "count", { budget: { max: 0 }, subject: `${secrets.kinds} credential kinds in 5 sessions (failed command fixed by one carrying it, user correction, stale update with a new key, tool output); offline dream ${secrets.adopted ? "adopted" : "NOT adopted"}; searched git log --all -p, work tree, run records, dream output, search` }));
+  if (secrets.where.length > 0) notes.push(`secrets leaked: ${secrets.where.join("; ")}`);
+  const injections = await measureInjectionsTrusted(ctx.workDir);
+  rows.push(measured("security", "injections_trusted", injections.trusted, "count", { budget: { max: 0 }, subject: `${injections.commands} disguised download-and-run recoveries (tool result, fetched page, file content, user paste, agent recovery), dream --auto-adopt; ${injections.playbooks}/${injections.commands} made a playbook` }));
+  notes.push(`injections: ${injections.details.join("; ")}`);
   return { rows, notes, series: [] };
 }

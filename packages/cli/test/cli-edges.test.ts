@@ -20,14 +20,14 @@ describe("help and usage errors (#15.3)", () => {
 
   it("lists --dir and --json in every sub-command's help", () => {
     const commands = [
-      ["init"], ["read"], ["write"], ["rm"], ["mv"], ["ls"], ["log"], ["search"], ["doctor"], ["import"], ["sync"], ["watch"], ["mcp"],
+      ["init"], ["read"], ["write"], ["rm"], ["mv"], ["ls"], ["log"], ["search"], ["doctor"], ["import"], ["sync"], ["watch"], ["mcp"], ["setup"],
       ["claude-code", "install"], ["claude-code", "uninstall"], ["claude-code", "hook"],
-      ["dream"], ["dream", "run"], ["dream", "list"], ["dream", "show"], ["dream", "diff"], ["dream", "adopt"], ["dream", "discard"], ["dream", "cancel"],
+      ["dream"], ["dream", "run"], ["dream", "list"], ["dream", "show"], ["dream", "review"], ["dream", "diff"], ["dream", "adopt"], ["dream", "discard"], ["dream", "cancel"],
     ];
     for (const command of commands) {
       const help = reverie([...command, "--help"]);
       expect(help.code, command.join(" ")).toBe(0);
-      expect(help.stdout, command.join(" ")).toMatch(/\nGlobal Options:\n {2}--dir <folder> +memory folder \(default: \$REVERIE_DIR, else \.\/memory\)\n {2}--json +machine-readable output\n/);
+      expect(help.stdout, command.join(" ")).toMatch(/\nGlobal Options:\n {2}--dir <folder> +memory folder \(default: \$REVERIE_DIR, else \.\/memory\);?(?:[^\n]*\n {4,}[^\n]*)*\n {2}--json +machine-readable output\n/);
     }
   });
 

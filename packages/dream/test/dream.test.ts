@@ -9,6 +9,7 @@ import {
   cancelDream,
   discardDream,
   dream,
+  gateState,
   listDreams,
   readDream,
   type ConsolidateInput,
@@ -407,5 +408,15 @@ describe("the memory folder copy", () => {
     const run = await dream({ memory: clone, sessions: [join(SAMPLE, "sessions")] });
     expect(run.status).toBe("completed");
     expect(git(clone, "check-ignore", ".reverie/runs/x.json", ".reverie/sessions/y.jsonl").trim().split("\n")).toHaveLength(2);
+  });
+});
+
+describe("gate states", () => {
+  it("name a failed no_op a note and a failed blocking gate a failure, for the CLI and MCP alike", () => {
+    expect([
+      gateState({ name: "no_op", passed: false, detail: "" }),
+      gateState({ name: "loss_cap", passed: false, detail: "" }),
+      gateState({ name: "evidence", passed: true, detail: "" }),
+    ]).toEqual(["note", "fail", "pass"]);
   });
 });

@@ -1,5 +1,5 @@
 import { shellWord } from "@reverie/core";
-import type { DreamRecord } from "@reverie/dream";
+import { gateState, type DreamRecord } from "@reverie/dream";
 
 /**
  * The part of a dream's run record an agent needs: where it stands, what it proposes, how to
@@ -18,7 +18,8 @@ export function summarizeDream(record: DreamRecord, memoryDir: string): Record<s
     sessions: record.inputs.sessions.length,
     branch: record.outputs.branch,
     ops: record.outputs.ops,
-    gates: record.gates,
+    // `state` is the CLI's pass / FAIL / note: no_op is passed: false yet blocks nothing.
+    gates: record.gates.map((gate) => ({ ...gate, state: gateState(gate) })),
     error: record.error,
     adopted: record.adopted !== null,
     usage: record.usage,

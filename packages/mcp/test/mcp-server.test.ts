@@ -110,12 +110,13 @@ describe("reverie mcp over stdio", () => {
     // Another process's commit is seen by the very next search (the server notices HEAD moved).
     const cli = spawnSync(process.execPath, [REVERIE, "write", "--dir", dir, "ops/deploy.md"], { input: "# Deploy\nDeploy from the release branch.\n", encoding: "utf8" });
     expect(cli.status, cli.stderr).toBe(0);
-    expect(await search("release branch")).toEqual([["/memories/ops/deploy.md", "Deploy"]]);
+    // First: memories with every term rank above those with some (the folder's README says "branch").
+    expect((await search("release branch"))[0]).toEqual(["/memories/ops/deploy.md", "Deploy"]);
     // A hand edit, never committed, is seen once the server's file watcher reports it.
     await writeFile(join(dir, "by-hand.md"), "# Rollback\nRoll back with the previous tag.\n");
-    await expect.poll(() => search("previous tag"), { timeout: 5000 }).toEqual([["/memories/by-hand.md", "Rollback"]]);
+    await expect.poll(async () => (await search("previous tag"))[0], { timeout: 5000 }).toEqual(["/memories/by-hand.md", "Rollback"]);
     await writeFile(join(dir, "infra", "port.md"), "# API port\nThe API listens on 9090 now.\n");
-    await expect.poll(() => search("9090"), { timeout: 5000 }).toEqual([["/memories/infra/port.md", "API port"]]);
+    await expect.poll(async () => (await search("9090"))[0], { timeout: 5000 }).toEqual(["/memories/infra/port.md", "API port"]);
   });
 
   it("lands 40 concurrent inserts at different lines of one file: 40 lines, 40 commits", async () => {
@@ -184,6 +185,8 @@ describe("reverie mcp over stdio", () => {
     expect(started).toMatchObject({ id: expect.stringMatching(/^drm_/), status: "completed", provider: "offline", sessions: 4, branch: `dream/${started.id}` });
     const status = JSON.parse(text(await client.callTool({ name: "dream_status", arguments: { id: started.id } })));
     expect(status).toMatchObject({ id: started.id, status: "completed", adopted: false });
+    // Each gate's state is the one `dream show` prints (pass / FAIL / note), from one definition (gateState).
+    expect(status.gates.map((g: { name: string; state: string }) => `${g.name}:${g.state}`)).toEqual(["loss_cap:pass", "no_op:pass", "evidence:pass", "injection:pass", "secrets:pass"]);
     // The review commands it prints run as printed, from any folder (the agent's shell is not the server's).
     expect(status.review).toEqual([
       `reverie dream show ${started.id} --dir ${dir} --evidence`,

@@ -1,4 +1,4 @@
-import { newestDream, quoteEvidence, readDream, BLOCKING_GATES, type DreamRecord, type QuotedTurn } from "@reverie/dream";
+import { gateState, newestDream, quoteEvidence, readDream, BLOCKING_GATES, type DreamRecord, type QuotedTurn } from "@reverie/dream";
 import { openMemory, ReverieError, shellWord } from "@reverie/core";
 import { dirFlag, print, short, type CommandContext } from "../context.js";
 
@@ -69,7 +69,8 @@ export function describeRun(record: DreamRecord, dirArg: string, quotes?: Quoted
   if (record.gates.length > 0) {
     lines.push("  gates:");
     for (const gate of record.gates) {
-      const mark = gate.passed ? "pass" : BLOCKING_GATES.has(gate.name) ? "FAIL" : "note";
+      const state = gateState(gate);
+      const mark = state === "fail" ? "FAIL" : state;
       lines.push(`    ${mark}  ${gate.name}: ${gate.detail}`);
     }
   }

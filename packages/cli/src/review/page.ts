@@ -1,4 +1,4 @@
-import { BLOCKING_GATES, type DreamRecord, type QuotedTurn, type RecordedOperation } from "@reverie/dream";
+import { BLOCKING_GATES, gateState, type DreamRecord, type QuotedTurn, type RecordedOperation } from "@reverie/dream";
 import { dirFlag } from "../context.js";
 import type { ReviewData } from "./review-data.js";
 import { PAGE_CSS, PAGE_SCRIPT } from "./page-assets.js";
@@ -35,7 +35,8 @@ function summary(record: DreamRecord): string {
   if (record.error) rows.push(["error", `${record.error.type}: ${record.error.message}`]);
   for (const w of record.warnings) rows.push(["warning", w]);
   const gates = record.gates.map((g) => {
-    const mark = g.passed ? "pass" : BLOCKING_GATES.has(g.name) ? "FAIL" : "note";
+    const state = gateState(g);
+    const mark = state === "fail" ? "FAIL" : state;
     return `<li class="gate ${mark}"><b>${mark}</b> <code>${e(g.name)}</code> ${e(g.detail)}</li>`;
   });
   return `<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>

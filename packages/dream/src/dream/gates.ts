@@ -13,6 +13,14 @@ export type GateName = (typeof GateNames)[number];
 /** Gates whose failure stops `--auto-adopt` and makes the CLI exit 2; a no-op dream is just nothing to adopt. */
 export const BLOCKING_GATES: ReadonlySet<string> = new Set<GateName>(["loss_cap", "evidence", "injection", "secrets"]);
 
+/** How a gate reads to a person and an agent alike: passed, failed (blocking), or a note (failed, but blocks nothing: `no_op`). */
+export type GateState = "pass" | "fail" | "note";
+
+/** One definition of a gate's state, for `dream show`, the review page and MCP's `dream_status`. */
+export function gateState(gate: GateResult): GateState {
+  return gate.passed ? "pass" : BLOCKING_GATES.has(gate.name) ? "fail" : "note";
+}
+
 export interface GateInput {
   base: readonly Note[];
   operations: readonly MaterializedOperation[];
