@@ -30,7 +30,8 @@ describe("read_only mounts", () => {
     const { main } = await mounted("read_only");
     const memory = await openMemory(main);
     expect(await memory.read("org/policies/deploy.md")).toMatchObject({ mount: "org", readOnly: true, body: "Deploy from the release branch only.\n" });
-    expect((await memory.list("org")).map((e) => e.path)).toEqual(["org/README.md", "org/policies/deploy.md"]);
+    // A mounted folder's own README is for agents, as the main folder's is: not listed as a memory.
+    expect((await memory.list("org")).map((e) => e.path)).toEqual(["org/policies/deploy.md"]);
     // The only memory with both words comes first; the READMEs mention one of them.
     expect((await memory.search("release branch", { limit: 1 })).map((h) => h.path)).toEqual(["org/policies/deploy.md"]);
     await memory.close();
@@ -112,7 +113,7 @@ describe("which files are memories", () => {
     await memory.write("Fruit.MD", "kumquat season\n", { stamp: false });
     await mkdir(join(dir, "node_modules/pkg"), { recursive: true });
     await writeFile(join(dir, "node_modules/pkg/readme.md"), "kumquat dependency readme\n");
-    expect((await memory.list()).map((e) => e.path)).toEqual(["Fruit.MD", "README.md"]);
+    expect((await memory.list()).map((e) => e.path)).toEqual(["Fruit.MD"]);
     expect((await memory.search("kumquat")).map((h) => h.path)).toEqual(["Fruit.MD"]);
     await memory.close();
   });

@@ -42,7 +42,7 @@ describe("syncMemory", () => {
     expect(git(bob.dir, "rev-parse", "HEAD")).toBe(head);
     expect(git(remote, "rev-parse", "main")).toBe(head);
     for (const memory of [alice, bob]) {
-      expect((await memory.list()).map((e) => e.path)).toEqual(["README.md", "infra/port.md", "prefs/pm.md"]);
+      expect((await memory.list()).map((e) => e.path)).toEqual(["infra/port.md", "prefs/pm.md"]); // the folder's README is for agents, not a memory
       expect(git(memory.dir, "status", "--porcelain")).toBe("");
     }
     expect((await alice.history()).slice(0, 2).map((h) => [h.subject, h.agent])).toEqual([

@@ -19,6 +19,6 @@ describe("write checks apply to every writer, the memory tool included", () => {
     expect((await memory.read("a.md")).content).toBe("---\nid: mem_x\n---\nA\n");
     // The library can still write an empty memory on purpose.
     expect((await memory.write("e.md", "", { allowEmpty: true, stamp: false })).op).toBe("create");
-    expect((await memory.list()).map((e) => e.path)).toEqual(["README.md", "a.md", "e.md"]);
+    expect((await memory.list()).map((e) => e.path)).toEqual(["a.md", "e.md"]);
   });
 });
