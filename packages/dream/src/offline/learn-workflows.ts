@@ -23,6 +23,8 @@ export interface WorkflowOptions {
 
 interface CommandStats {
   family: string;
+  /** Session id → whether the command's runs there ended in success, and how many times it ran. */
+  runs: Map<string, { total: number; lastOk: boolean }>;
   /** Session id → the first successful call running it there. */
   ok: Map<string, ToolCall>;
   okRuns: number;
@@ -99,9 +101,11 @@ function collect(group: readonly SessionSignals[]): { commands: Map<string, Comm
       for (const step of steps) {
         let stats = commands.get(step.family);
         if (!stats) {
-          stats = { family: step.family, ok: new Map(), okRuns: 0, failedRuns: 0, texts: new Map(), positions: [] };
+          stats = { family: step.family, runs: new Map(), ok: new Map(), okRuns: 0, failedRuns: 0, texts: new Map(), positions: [] };
           commands.set(step.family, stats);
         }
+        const seen = stats.runs.get(s.id) ?? { total: 0, lastOk: false };
+        stats.runs.set(s.id, { total: seen.total + 1, lastOk: call.ok });
         if (!call.ok) {
           stats.failedRuns++;
           continue;
@@ -134,6 +138,27 @@ interface Line {
   late: boolean;
   /** Where the user named the command ("when running `mise run test:ci` I get …"). */
   named?: UserMention;
+  /** Admitted as a project check re-run until it passed, in fewer than `minSessions` sessions. */
+  rerun?: boolean;
+}
+
+/**
+ * A project's own check (its name says tests, lint, type-check or build) that one session ran
+ * again and again until it passed: the agent came back to it as the way to know the work is
+ * done, so one session is enough. A check run once may have been a guess.
+ */
+function isProjectCheck(c: CommandStats): boolean {
+  const purpose = purposeOf(c.family);
+  if (purpose !== "tests" && purpose !== "lint" && purpose !== "type-check" && purpose !== "build") return false;
+  return [...c.runs.values()].some((r) => r.total >= 2 && r.lastOk);
+}
+
+/** Whether a command's arguments name one particular file (a path with a folder or an extension). */
+function namesAFile(text: string): boolean {
+  return text
+    .split(/\s+/)
+    .slice(1)
+    .some((w) => !w.startsWith("-") && (/[\w.-]\/[\w.-]/.test(w) || /^[\w-]+\.[a-z][a-z0-9]{0,4}$/i.test(w)));
 }
 
 interface UserMention {
@@ -186,7 +211,7 @@ export function learnWorkflows(
     const group = projects.get(project)!;
     const { commands, chains } = collect(group);
     const named = userNamedCommands(group);
-    const habits = [...commands.values()].filter((c) => (c.ok.size >= minSessions || named.has(c.family)) && c.ok.size > 0 && c.okRuns >= c.failedRuns);
+    const habits = [...commands.values()].filter((c) => (c.ok.size >= minSessions || named.has(c.family) || isProjectCheck(c)) && c.ok.size > 0 && c.okRuns >= c.failedRuns);
     const byFamily = new Map(habits.map((c) => [c.family, c]));
     const lines: Line[] = [];
     const listed = new Set<string>();
@@ -207,8 +232,16 @@ export function learnWorkflows(
       const text = usualText(c.family, c.texts);
       // A tool run on a different file every time (`antiword a.doc`, `unzip b.zip`) is a tool
       // the agent knows, not a step of this project's workflow — unless its name says what it is for.
-      if (text.endsWith(" …") && purposeOf(c.family) === undefined) continue;
-      lines.push({ text, families: [c.family], sessions: new Set(c.ok.keys()), late: median(c.positions) >= 0.6, ...(c.ok.size < minSessions ? { named: named.get(c.family) } : {}) });
+      // The same holds for one named file run again and again (`pandoc notes/a.docx -t plain`):
+      // that is reading a document, and its path is the task's, not the project's.
+      if (purposeOf(c.family) === undefined && (text.endsWith(" …") || namesAFile(text))) continue;
+      const line: Line = { text, families: [c.family], sessions: new Set(c.ok.keys()), late: median(c.positions) >= 0.6 };
+      if (c.ok.size < minSessions) {
+        const mention = named.get(c.family);
+        if (mention) line.named = mention;
+        else line.rerun = true;
+      }
+      lines.push(line);
       listed.add(c.family);
     }
     const fresh = lines
@@ -219,11 +252,11 @@ export function learnWorkflows(
 
     const supporting = new Set(fresh.flatMap((l) => [...l.sessions]));
     const body = [
-      `Commands that work in ${project}, each seen succeeding in ${minSessions} or more sessions (of ${group.length})${fresh.some((l) => l.named) ? ", or named by the user and seen succeeding" : ""}:`,
+      `Commands that work in ${project} (${group.length} session${group.length === 1 ? "" : "s"} read): each succeeded in ${minSessions} or more sessions, or as noted.`,
       "",
       ...fresh.map((l) => {
         const purposes = [...new Set(l.families.map(purposeOf).filter((p): p is string => p !== undefined))];
-        const notes = [purposes.join(", "), `${l.sessions.size} of ${group.length} sessions`, l.named ? `named by the user in ${l.named.session}#${l.named.turn}` : "", l.late ? "usually near the end of a session" : ""].filter((x) => x !== "");
+        const notes = [purposes.join(", "), `succeeded in ${l.sessions.size} of ${group.length} sessions`, l.named ? `named by the user in ${l.named.session}#${l.named.turn}` : "", l.rerun ? "re-run until it passed" : "", l.late ? "usually near the end of a session" : ""].filter((x) => x !== "");
         return `- \`${l.text}\` — ${notes.join("; ")}`;
       }),
       "",
@@ -245,7 +278,7 @@ export function learnWorkflows(
       support: supporting.size,
       confidence: "observed",
       tags: ["workflow"],
-      reason: `${fresh.length} command${fresh.length === 1 ? "" : "s"} succeeded in ${minSessions}+ sessions of ${project}${fresh.some((l) => l.named) ? " or named by the user" : ""} (${fresh.map((l) => `\`${oneLine(l.text, 40)}\``).join(", ")})`,
+      reason: `${fresh.length} command${fresh.length === 1 ? "" : "s"} seen working in ${project}: in ${minSessions}+ sessions${fresh.some((l) => l.named) ? ", named by the user" : ""}${fresh.some((l) => l.rerun) ? ", re-run until it passed" : ""} (${fresh.map((l) => `\`${oneLine(l.text, 40)}\``).join(", ")})`,
       evidence: sortEvidence(evidence, turns),
     });
   }

@@ -132,7 +132,10 @@ function fixOf(failed: ToolCall, between: readonly ToolCall[], retry: ToolCall):
     const target = targetOf(failed)!;
     const reread = between.find((c) => c.ok && (isReadTool(c.use.name) ? targetOf(c) === target : isShell(c) && stepsOf(c).some((w) => looks(w) && w.includes(target))));
     // An error that itself says to read first ("Read it first before writing to it") names the fix.
-    return reread ? { text: `read \`${oneLine(portable(target), 120)}\` again (it changed since it was last read), then retry`, signature: "read again", strength: /\bread\b/i.test(failed.result?.text ?? "") ? "named" : "separate", call: reread } : undefined;
+    if (!reread) return undefined;
+    const named = /\bread\b/i.test(failed.result?.text ?? "");
+    const file = oneLine(portable(target), 120);
+    return { text: named ? `read \`${file}\` first, as the error asks, then retry` : `read \`${file}\` again (it changed since it was last read), then retry`, signature: "read again", strength: named ? "named" : "separate", call: reread };
   }
   const before = stepsOf(failed);
   const after = stepsOf(retry);
@@ -252,7 +255,7 @@ export function mineLessons(
       withAt({ session: o.session, turn: (o.fix.call ?? o.retry).use.turn, note: "recovery" }, (o.fix.call ?? o.retry).use.at),
     ]);
     const sessions = [...new Set(list.map((o) => o.session))];
-    const opening = isShell(latest.error) ? `When \`${failed}\` (${latest.error.use.name}) fails with:` : `When ${latest.error.use.name} on a file (here \`${oneLine(portable(failed), 120)}\`) fails with:`;
+    const opening = isShell(latest.error) ? `When \`${trigger(latest.error)}\` (${latest.error.use.name}) fails with:` : `When ${latest.error.use.name} on a file (here \`${oneLine(portable(failed), 120)}\`) fails with:`;
     const body = [
       opening,
       "",
@@ -281,6 +284,19 @@ export function mineLessons(
     });
   }
   return ops;
+}
+
+/**
+ * How a playbook names the call that fails: the step the error is about, portable, with a long
+ * list of arguments elided (`git add …`). The files one run happened to name are that day's
+ * task, and they go stale (a renamed file); the error and the fix are what recur.
+ */
+function trigger(call: ToolCall): string {
+  const main = mainStep(stepsOf(call));
+  if (main === undefined) return oneLine(call.command, 200);
+  const args = main.slice(1).filter((w) => !FLAG.test(w));
+  const text = args.length > 2 ? `${familyOf(main)} …` : stepText(main);
+  return oneLine(portable(text, undefined), 200);
 }
 
 /** Whether every quote a line opens it also closes (an exporter's wrap cuts quoted paths). */

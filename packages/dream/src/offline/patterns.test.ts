@@ -59,7 +59,7 @@ describe("pattern", () => {
 
   it("never promotes a pattern seen in only 2 sessions", async () => {
     const sessions = [missingModule("ses_a", 1, "yaml"), missingModule("ses_b", 2, "zod"), flaky("ses_x", 3), flaky("ses_y", 4)];
-    const out = await offlineConsolidator().consolidate({ memories, sessions, now });
+    const out = await offlineConsolidator().consolidate({ memories, sessions, now, instructions: "only patterns" });
     expect(out.operations).toEqual([]);
   });
 
@@ -185,7 +185,7 @@ describe("pattern", () => {
       ]);
       const out = await offlineConsolidator().consolidate({ memories, sessions: [...composed, named], now, instructions: "only patterns" });
       expect(out.operations.map((op) => ("path" in op ? op.path : ""))).toEqual(["playbooks/file-has-not-been-read-yet.md", "playbooks/modulenotfounderror-no-module-named.md"]);
-      expect((out.operations[0] as { body: string }).body).toContain("Read `src/app.ts` again (it changed since it was last read), then retry.");
+      expect((out.operations[0] as { body: string }).body).toContain("Read `src/app.ts` first, as the error asks, then retry.");
       const once = await offlineConsolidator().consolidate({ memories, sessions: [composed[0]!], now, instructions: "only patterns" });
       expect(once.operations).toEqual([]);
     });

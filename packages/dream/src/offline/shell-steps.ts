@@ -55,7 +55,7 @@ const GENERIC = new Set(
 const TASK_RUNNERS: Record<string, number> = { make: 1, just: 1, task: 1, rake: 1 };
 /** Tools whose sub-command is part of the family (`go test`, `cargo build`, `npm run lint`). */
 const SUBCOMMAND_TOOLS = new Set(
-  "go cargo npm pnpm yarn bun deno mise uv poetry pip pip3 docker kubectl terraform dotnet mvn gradle ./gradlew bundle mix flutter dart swift composer artisan nx turbo lerna apt apt-get brew".split(" "),
+  "npx pnpx bunx go cargo npm pnpm yarn bun deno mise uv poetry pip pip3 docker kubectl terraform dotnet mvn gradle ./gradlew bundle mix flutter dart swift composer artisan nx turbo lerna apt apt-get brew".split(" "),
 );
 /** Sub-commands that take a task name: `npm run build`, `mise run test`, `uv run pytest`. */
 const RUN_SUBCOMMANDS = new Set(["run", "exec", "x", "task"]);
