@@ -69,6 +69,17 @@ describe("learn: what the user states", () => {
     ]);
   });
 
+  it("learns what the user says will not work and what to do instead, but not about the attempt at hand or with nothing to point back to", async () => {
+    expect(
+      await titles(
+        "Let's load the scanned invoices next. OCR isn't going to work on them, you need to read each page as an image.",
+        "You will need to use the vendor's export API for the ledgers, nothing else works.",
+        "That won't work, you need to fix the fixture first.",
+        "Regex isn't going to work, you need to read them by hand.",
+      ),
+    ).toEqual(["OCR isn't going to work on them, you need to read each page as an image", "You will need to use the vendor's export API for the ledgers, nothing else works"]);
+  });
+
   it("files a settled fact under facts/ as a fact", async () => {
     const [op] = await learned([session("ses_a", "2026-02-01T00:00:00Z", [{ user: "FYI the staging database is now at db2.internal." }])]);
     expect(op).toMatchObject({ path: "facts/fyi-the-staging-database-is-now-at.md", type: "fact", tags: ["user-stated", "fact"] });

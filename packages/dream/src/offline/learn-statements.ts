@@ -52,6 +52,13 @@ const TEAM_PRACTICE = /^we (?:don't|dont|do not) \w/i;
 /** What the team lacks, knows or feels is not a practice: "we don't need to", "we don't see". */
 const NOT_A_PRACTICE = /^we (?:don't|dont|do not) (?:need|have|know|see|think|want|get|understand|mind|care|remember|like|worry|forget)\b/i;
 /** The speaker's classification, a convention for the work: "I'd classify unit number errors as major". */
+/**
+ * "Regex isn't going to work, you need to read them manually", "you will need to use X, nothing
+ * else works": what fails and what must be done instead, said by someone who has tried.
+ */
+const WONT_WORK = ["not (going to)? (work|works)", "nothing else (will)? (work|works)"];
+const MUST_INSTEAD = "(you|we) (will|'ll)? (need|have) to #Verb";
+
 const CLASSIFICATION = "^(i|we) (would|'d)? #Adverb? (classify|count|treat|categorise|categorize|label) .+ as";
 /** A settled state stated by the user: "the validation package is now the single source of truth". */
 const NOW_IS = "(is|are) now (the|our|a|an|in|at|under|called|named|#Value)";
@@ -87,6 +94,9 @@ export function kindOf(clause: Clause): StatementKind | undefined {
     return directive || hasAny(clause, POLICY) ? "rule" : undefined;
   }
   if (clause.has(CAUTION)) return "caution";
+  // "That won't work, you need to fix the test first" is about the attempt at hand: its subject
+  // points back, or it is for now.
+  if (hasAny(clause, WONT_WORK) && clause.has(MUST_INSTEAD) && !clause.has("^(it|this|that) ") && !hasAny(clause, ONE_OFF)) return "caution";
   if (clause.has(CLASSIFICATION)) return "preference";
   if (!clause.firstPerson && !clause.imperative && clause.has(NOW_IS) && !clause.has("^(it|this|that|these|those|there) ")) return "fact";
   // A prohibition opens the clause ("please never …", "don't …"); a "don't" further in is usually a report.
@@ -195,6 +205,12 @@ function statementsOf(signals: readonly SessionSignals[]): Statement[] {
         }
         const tokens = tokenSet(text);
         if (tokens.size < 2) continue;
+        // "Regex isn't going to work, you need to read them manually" as a message's first words:
+        // what "them" are was said by the agent, so the statement cannot stand alone in memory.
+        if (kind === "caution" && sentenceBefore === undefined && REFERS_BACK.test(text)) {
+          previous = undefined;
+          continue;
+        }
         // "… is now the single source of truth for this regex pattern": the sentence before says which.
         const sentence = sentenceBefore !== undefined && REFERS_BACK.test(text) ? `${sentenceBefore} ${clause.sentence}` : clause.sentence;
         previous = { session: s.id, rank: s.rank, turn: m.event.turn, at: m.event.at, kind, text, sentence, tokens, negative: clause.negative };

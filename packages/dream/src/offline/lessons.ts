@@ -287,15 +287,19 @@ export function mineLessons(
 }
 
 /**
- * How a playbook names the call that fails: the step the error is about, portable, with a long
+ * How a playbook names the call that fails: the step the error is about and the shell setup
+ * before it, portable, with a long
  * list of arguments elided (`git add …`). The files one run happened to name are that day's
  * task, and they go stale (a renamed file); the error and the fix are what recur.
  */
 function trigger(call: ToolCall): string {
-  const main = mainStep(stepsOf(call));
+  const steps = stepsOf(call);
+  const main = mainStep(steps);
   if (main === undefined) return oneLine(call.command, 200);
   const args = main.slice(1).filter((w) => !FLAG.test(w));
-  const text = args.length > 2 ? `${familyOf(main)} …` : stepText(main);
+  // The shell setup it ran under (`export STRATEGY=manual-commit`) is part of how it is called.
+  const setup = steps.slice(0, steps.indexOf(main)).filter((w) => SETUP.has(w[0]!));
+  const text = [...setup.map(stepText), args.length > 2 ? `${familyOf(main)} …` : stepText(main)].join(" && ");
   return oneLine(portable(text, undefined), 200);
 }
 
