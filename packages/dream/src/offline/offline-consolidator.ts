@@ -11,6 +11,7 @@ import { memoryView } from "./memory-view.js";
 import { mineLessons, type PatternOptions } from "./lessons.js";
 import { mineCorrections } from "./patterns.js";
 import { learnLayout } from "./learn-layout.js";
+import { learnKnownFailures } from "./known-failures.js";
 import { sessionSignals } from "./signals.js";
 import { termStats } from "./similarity.js";
 import { applyCorrections, retireSameSubject, retireSuperseded } from "./stale.js";
@@ -108,7 +109,7 @@ export function offlineConsolidator(options: OfflineConsolidatorOptions = {}): C
 
       checkAborted(signal);
       progress("learn");
-      const learned: LearnOperation[] = policy.kinds.has("learn") ? [...learnStatements(signals, live, stats, taken, turns), ...learnWorkflows(signals, live, taken, turns, options.workflows), ...learnLayout(signals, live, taken, turns)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) : [];
+      const learned: LearnOperation[] = policy.kinds.has("learn") ? [...learnStatements(signals, live, stats, taken, turns), ...learnWorkflows(signals, live, taken, turns, options.workflows), ...learnLayout(signals, live, taken, turns), ...learnKnownFailures(signals, live, taken, turns)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) : [];
 
       const operations: DreamOperation[] = [...dedups, ...stale, ...verifies, ...patterns, ...learned];
       onProgress?.({ stage: "done", done: STAGES.length, total: STAGES.length });

@@ -12,6 +12,9 @@ const NAMED_ERROR = /(?:^|\s)(?:[A-Z]\w*(?:Error|Exception)|fatal|error|ERR!|pan
  */
 const BANNER = /^(?:error:?\s*)?exit code:?\s*\d+$|^traceback \(most recent call last\):?$|^file "[^"]*", line \d+|^at\s|^[=\-_*#~ ]{3,}.*[=\-_*#~]{3,}$|^[=\-_*#~ ]+$/i;
 
+/** A warning (`npm warn …`, `warning: …`, `WARN …`, `⚠ …`): printed on the way, it is not what failed. */
+const WARNING = /^(?:[\w@.-]+\s+)?(?:warn(?:ing)?\b|⚠)/i;
+
 /** The text of a tool's error with harness wrappers (`<tool_use_error>`) removed. */
 function unwrapped(text: string): string {
   return text.replace(/<\/?tool_use_error>/g, "");
@@ -19,12 +22,12 @@ function unwrapped(text: string): string {
 
 /**
  * The line of a tool's error output that names the error, trimmed: the first naming an error
- * class (`KeyError: …`) or carrying an error word, else the first line. Exit-code banners,
+ * class (`KeyError: …`) or carrying an error word, else the first line; warnings are passed over. Exit-code banners,
  * traceback headers and frames and rule lines are never it; an output of nothing else gives "".
  */
 export function errorLine(text: string): string {
   const lines = unwrapped(text).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !BANNER.test(l));
-  const line = lines.find((l) => NAMED_ERROR.test(l) || ERROR_LINE.test(l)) ?? lines[0] ?? "";
+  const line = lines.find((l) => !WARNING.test(l) && (NAMED_ERROR.test(l) || ERROR_LINE.test(l))) ?? lines.find((l) => !WARNING.test(l)) ?? lines[0] ?? "";
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
